@@ -1,0 +1,85 @@
+/**
+ * Ports: the small interfaces the core owns and the adapters implement.
+ * Another chat, 2FA, ticketing, phone or metrics provider is one new adapter
+ * implementing one of these; nothing above it changes.
+ */
+
+/** Time is passed in, never read inside the core. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+// ---------------------------------------------------------------- second factor
+
+export type SecondFactorOutcome =
+  | { ok: true; username: string }
+  | { ok: false; reason: 'denied' | 'wrong_user' | 'error'; detail: string };
+
+export interface SecondFactorPort {
+  readonly name: string;
+  /** False when the provider cannot be reached or refuses our credentials. */
+  healthy(): Promise<boolean>;
+  /** URL the user opens in a browser to prove it is them. `state` is ours, single-use. */
+  authUrl(username: string, state: string): Promise<string>;
+  /**
+   * Exchange the code from the callback. Must only return ok when the provider says
+   * the authentication was allowed AND it was for `username`.
+   */
+  verify(code: string, username: string): Promise<SecondFactorOutcome>;
+}
+
+// ---------------------------------------------------------------- phone (SMS / voice)
+
+export interface PhoneSendResult {
+  sid: string;
+  status: string;
+}
+
+export interface PhonePort {
+  sendSms(to: string, body: string): Promise<PhoneSendResult>;
+  /** Places a call that speaks `say` (plain text; the adapter builds and escapes TwiML). */
+  call(to: string, say: string): Promise<PhoneSendResult>;
+}
+
+// ---------------------------------------------------------------- ticketing (TheHive)
+
+export type Severity = 1 | 2 | 3 | 4;
+
+export interface TicketAlert {
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  /** ms since epoch, from TheHive's `_createdAt` */
+  createdAt: number;
+  /** open: New/InProgress (5) or not imported (4.1); closed covers Closed/Ignored/Duplicated */
+  state: 'open' | 'imported' | 'closed';
+  caseId: string | null;
+  /** observable `data` strings, for high-risk word matching */
+  observables: string[];
+}
+
+export interface TicketCase {
+  id: string;
+  number: number;
+}
+
+export interface TicketingPort {
+  listOpenAlerts(): Promise<TicketAlert[]>;
+  /** null when TheHive says 404 */
+  getAlert(id: string): Promise<TicketAlert | null>;
+  promote(id: string): Promise<TicketCase>;
+  alertUrl(id: string): string;
+  caseUrl(c: TicketCase): string;
+}
+
+// ---------------------------------------------------------------- metrics (Nanitor)
+
+export interface MetricsPort {
+  /** Overall health score as a fraction 0..1 (the adapter normalizes percentages). */
+  healthScore(): Promise<number>;
+  /** Number of open P0 (critical) issues. */
+  p0Count(): Promise<number>;
+}
