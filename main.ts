@@ -1,0 +1,168 @@
+/**
+ * Composition root: config → logger → store → Slack → features → HTTP → start.
+ * This is the only place that constructs adapters; everything else receives its
+ * dependencies. Tests import `createBot` and run the real thing in-process.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import type { RetryOptions } from '@slack/web-api';
+import type { Logger } from 'winston';
+import { ConfigError } from './src/config/config-error.js';
+import { type Config, loadConfig, secretsOf } from './src/config/env.js';
+import { type Clock, systemClock } from './src/core/ports.js';
+import type { Feature, FeatureDeps } from './src/feature.js';
+import { registerHealth } from './src/http/health.js';
+import { HttpServer } from './src/http/server.js';
+import { createLogger, registerSecrets } from './src/log.js';
+import { createSlackApp } from './src/slack/app.js';
+import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
+import { SlackOutbox } from './src/slack/outbox.js';
+import { openDatabase } from './src/store/db.js';
+import { LeaseKeeper } from './src/store/leases.js';
+import { migrateLatest } from './src/store/migrate.js';
+
+export interface BotOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** interface to bind the HTTP server to */
+  host?: string;
+  /** Slack Web API retries (tests: {retries: 0}) */
+  slackRetry?: RetryOptions;
+  /** gap between two messages to one channel */
+  perChannelIntervalMs?: number;
+  /** how long a scheduler lease lasts before another replica may take it over */
+  leaseTtlMs?: number;
+  /** identifies this replica in leases and logs */
+  replicaId?: string;
+}
+
+export interface Bot {
+  /** the HTTP port actually bound (PORT=0 picks a free one) */
+  port: number;
+  replicaId: string;
+  deps: FeatureDeps;
+  stop(): Promise<void>;
+}
+
+export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  registerSecrets(secretsOf(config));
+  const clock = options.clock ?? systemClock;
+  const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  const db = openDatabase(config.databaseUrl);
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info('migrations applied', { applied });
+
+  const slack = createSlackApp({
+    botToken: config.slack.botToken,
+    appToken: config.slack.appToken,
+    apiUrl: config.slack.apiUrl,
+    logger,
+    retryConfig: options.slackRetry,
+  });
+  const { app } = slack;
+  const outbox = new SlackOutbox(app.client, logger, { perChannelIntervalMs: options.perChannelIntervalMs });
+  const lease = new LeaseKeeper(db, 'scheduler', replicaId, clock, logger, options.leaseTtlMs);
+  const deps: FeatureDeps = { config, db, logger, clock, slack: app.client, outbox, lease };
+
+  const features: Feature[] = [];
+
+  // Count handlers in flight so shutdown can let them finish.
+  let inFlight = 0;
+  app.use(async ({ next }) => {
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  });
+  app.error(async (err) => {
+    // One failing handler is logged; it never takes the process down.
+    logger.error('slack handler failed', { component: 'slack', err });
+  });
+
+  const helpText = () =>
+    [
+      "*I'm the security operations bot.* In a DM you can say:",
+      '• `hi` — say hello',
+      '• `help` — this message',
+      ...features.flatMap((f) => f.helpLines ?? []),
+    ].join('\n');
+  registerDirectMessages(app, { logger, helpText, handlers: features.flatMap((f) => f.dmHandlers ?? []) });
+  registerMentions(app, { helpText });
+  for (const f of features) f.registerSlack?.(app);
+
+  const http = new HttpServer(logger.child({ component: 'http' }));
+  registerHealth(http, { db, slack: slack.connection, replica: replicaId, lease: () => lease.isHeld() });
+  for (const f of features) f.registerHttp?.(http);
+
+  const port = await http.listen(config.port, options.host);
+  await app.start();
+  await lease.start();
+  for (const f of features) {
+    await f.start?.();
+  }
+  logger.info('secops-bot started', { port, replica: replicaId, features: features.map((f) => f.name) });
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('stopping');
+      await app.stop().catch((err: unknown) => logger.warn('slack stop failed', { err }));
+      const deadline = Date.now() + 3000;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const f of [...features].reverse())
+        await f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err }));
+      await lease.stop();
+      await http.close();
+      await db.destroy();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { port, replicaId, deps, stop };
+}
+
+async function main(): Promise<void> {
+  try {
+    process.loadEnvFile?.('.env');
+  } catch {
+    // no .env: configuration comes from the environment alone
+  }
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`config error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { err }));
+  process.on('uncaughtException', (err) => logger.error('uncaught exception', { err }));
+  let bot: Bot;
+  try {
+    bot = await createBot(config, { logger });
+  } catch (err) {
+    logger.error('start-up failed', { err });
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    logger.info('signal received', { signal });
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 5 s; exiting');
+      process.exit(1);
+    }, 5000);
+    force.unref();
+    void bot.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

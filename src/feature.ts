@@ -1,0 +1,40 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'winston';
+import type { Config } from './config/env.js';
+import type { Clock } from './core/ports.js';
+import type { HttpServer } from './http/server.js';
+import type { DmHandler } from './slack/listeners/direct-messages.js';
+import type { SlackOutbox } from './slack/outbox.js';
+import type { Db } from './store/db.js';
+import type { LeaseKeeper } from './store/leases.js';
+
+/** What the composition root hands every feature. */
+export interface FeatureDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  /** Web API client for reads (users.info, …) */
+  slack: WebClient;
+  /** paced, rate-limit-aware sending */
+  outbox: SlackOutbox;
+  /** held by exactly one replica: only that one runs schedulers and pollers */
+  lease: LeaseKeeper;
+}
+
+/**
+ * A feature (confirmations, SLA monitor, digest) plugs into the bot through these
+ * optional hooks, so main.ts wires it with one line and no feature knows another.
+ */
+export interface Feature {
+  name: string;
+  /** lines for the DM `help` answer */
+  helpLines?: string[];
+  dmHandlers?: DmHandler[];
+  registerSlack?(app: App): void;
+  registerHttp?(http: HttpServer): void;
+  /** after migrations; background work should wait for the lease */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import type { SlackConnection } from '../slack/app.js';
+import { type Db, pingDatabase } from '../store/db.js';
+import type { HttpServer } from './server.js';
+
+/** 200 only when both the database answers and the Slack socket is connected. */
+export function registerHealth(
+  http: HttpServer,
+  deps: { db: Db; slack: () => SlackConnection; replica: string; lease: () => boolean },
+): void {
+  http.route('GET', '/healthz', async () => {
+    let db = 'ok';
+    try {
+      await withTimeout(pingDatabase(deps.db), 2000);
+    } catch {
+      db = 'down';
+    }
+    const slack = deps.slack();
+    const ok = db === 'ok' && slack === 'connected';
+    return {
+      status: ok ? 200 : 503,
+      body: { status: ok ? 'ok' : 'degraded', db, slack, replica: deps.replica, leader: deps.lease() },
+    };
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

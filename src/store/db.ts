@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import knex, { type Knex } from 'knex';
+
+export type Db = Knex;
+
+export type Dialect = 'mysql' | 'sqlite';
+
+export function dialectOf(db: Db): Dialect {
+  return db.client.config.client === 'mysql2' ? 'mysql' : 'sqlite';
+}
+
+/**
+ * Opens the store named by DATABASE_URL. All timestamps are stored as BIGINT
+ * milliseconds since the epoch, so SQLite and MySQL agree and no driver time-zone
+ * conversion can shift a deadline.
+ */
+export function openDatabase(url: string): Db {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    return knex({
+      client: 'better-sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      pool: {
+        // One connection: better-sqlite3 is synchronous, and a single writer avoids SQLITE_BUSY.
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('foreign_keys = ON');
+          done(null, conn);
+        },
+      },
+    });
+  }
+  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  return knex({
+    client: 'mysql2',
+    connection: {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : 3306,
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: decodeURIComponent(u.pathname.slice(1)),
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+      // BIGINT ms timestamps fit in a double; return them as numbers, not strings.
+      bigNumberStrings: false,
+    },
+    pool: { min: 0, max: 10 },
+  });
+}
+
+/** True when the error is a unique-key violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number };
+  return (
+    e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}
+
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.raw('select 1');
+}

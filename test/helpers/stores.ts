@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knex from 'knex';
+
+export interface TestStore {
+  kind: 'sqlite' | 'mysql';
+  /** a DATABASE_URL for a fresh, empty database */
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function freshSqlite(): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'secops-test-'));
+  return {
+    kind: 'sqlite',
+    url: `sqlite:${join(dir, 'bot.sqlite')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A new database on the TEST_MYSQL_URL server, so test files never see each other's rows. */
+export async function freshMysql(): Promise<TestStore> {
+  const base = process.env.TEST_MYSQL_URL!;
+  const name = `secops_t_${randomBytes(5).toString('hex')}`;
+  const u = new URL(base);
+  const admin = knex({
+    client: 'mysql2',
+    connection: {
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+    },
+  });
+  await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.destroy();
+  u.pathname = `/${name}`;
+  return {
+    kind: 'mysql',
+    url: u.toString(),
+    drop: async () => {
+      const a = knex({
+        client: 'mysql2',
+        connection: {
+          host: u.hostname,
+          port: Number(u.port || 3306),
+          user: decodeURIComponent(u.username),
+          password: decodeURIComponent(u.password),
+        },
+      });
+      await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      await a.destroy();
+    },
+  };
+}
+
+/**
+ * The store kinds a test should run against. MySQL is skipped with a visible
+ * reason only outside CI; in CI a missing TEST_MYSQL_URL is a failure.
+ */
+export function storeKinds(): { kind: 'sqlite' | 'mysql'; skip: string | false; create: () => Promise<TestStore> }[] {
+  const mysqlUrl = process.env.TEST_MYSQL_URL;
+  if (!mysqlUrl && process.env.CI)
+    throw new Error('TEST_MYSQL_URL must be set in CI: MySQL store tests may not be skipped there');
+  return [
+    { kind: 'sqlite', skip: false, create: freshSqlite },
+    {
+      kind: 'mysql',
+      skip: mysqlUrl ? false : 'TEST_MYSQL_URL is not set: MariaDB/MySQL store tests skipped',
+      create: freshMysql,
+    },
+  ];
+}
