@@ -60,8 +60,9 @@ function isPositiveDuration(ms: number): boolean {
 /** Problems with the policy, each naming its path in the policy file; empty when it is usable. */
 export function validateConfirmPolicy(p: ConfirmPolicy): string[] {
   const problems: string[] = [];
-  if (!isPositiveDuration(p.timeoutMs))
+  if (!isPositiveDuration(p.timeoutMs)) {
     problems.push(`confirm.timeout: must be a positive duration, got ${p.timeoutMs}`);
+  }
   if (!isPositiveDuration(p.maxIgnoreMs)) {
     problems.push(`confirm.max_ignore: must be a positive duration, got ${p.maxIgnoreMs}`);
   }
@@ -81,15 +82,16 @@ export function validateConfirmPolicy(p: ConfirmPolicy): string[] {
   const start = parseClockTime(hours.start);
   const end = parseClockTime(hours.end, true);
   if (start === null) problems.push(`${path}.start: expected "HH:MM" between 00:00 and 23:59, got '${hours.start}'`);
-  if (end === null) problems.push(`${path}.end: expected "HH:MM" between 00:01 and 24:00, got '${hours.end}'`);
+  if (end === null) problems.push(`${path}.end: expected "HH:MM" between 00:00 and 24:00, got '${hours.end}'`);
   if (start !== null && end !== null && start >= end) {
     problems.push(
       `${path}: start '${hours.start}' must be before end '${hours.end}' (overnight windows are not supported)`,
     );
   }
 
-  if (start !== null && end !== null && start < end && hours.days.length > 0 && isPositiveDuration(p.timeoutMs)) {
-    const distinctDays = new Set(hours.days).size;
+  const knownDays = new Set(hours.days.filter((day) => WEEKDAYS_BY_INDEX.includes(day)));
+  if (start !== null && end !== null && start < end && knownDays.size > 0 && isPositiveDuration(p.timeoutMs)) {
+    const distinctDays = knownDays.size;
     const businessMsPerWeek = distinctDays * (end - start) * MINUTE_MS;
     const calendarDaysNeeded = Math.ceil(p.timeoutMs / businessMsPerWeek) * 7;
     if (calendarDaysNeeded > MAX_VALIDATED_CALENDAR_DAYS) {

@@ -103,7 +103,7 @@ export function evaluateSla(alert: SlaAlertFacts, state: SlaAlertState, policy: 
 function dueTierIndex(tiers: SlaTier[], ageMs: number): number {
   let due = -1;
   tiers.forEach((tier, index) => {
-    if (tier.afterMs < ageMs) due = index;
+    if (tier.afterMs <= ageMs) due = index;
   });
   return due;
 }

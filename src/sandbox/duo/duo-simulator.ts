@@ -83,9 +83,12 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
     const simulator = new DuoSimulator(options, server, store, now, caDir, tls.caPem, caFile, `127.0.0.1:${port}`);
     server.on('request', (req, res) => {
       simulator.route(req, res).catch((err: unknown) => {
-        if (res.headersSent) return res.destroy();
-        const reply = json(500, { error: 'server_error', error_description: String(err) });
-        res.writeHead(reply.status, reply.headers).end(reply.body);
+        if (res.headersSent) {
+          res.destroy();
+        } else {
+          const reply = json(500, { error: 'server_error', error_description: String(err) });
+          res.writeHead(reply.status, reply.headers).end(reply.body);
+        }
       });
     });
     return simulator;

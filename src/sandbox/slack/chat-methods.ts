@@ -35,18 +35,20 @@ export function blocksParam(params: ApiParams, key = 'blocks'): Block[] | undefi
   return value as Block[];
 }
 
-function messageContent(params: ApiParams): { text: string; blocks?: Block[] } | ApiBody {
-  const blocks = blocksParam(params);
-  if (blocks === 'invalid') return fail('invalid_blocks');
-  const text = stringParam(params, 'text') ?? '';
-  const hasAttachments = stringParam(params, 'attachments') !== undefined || Array.isArray(params.attachments);
-  if (text === '' && !blocks?.length && !hasAttachments) return fail('no_text');
-  if (text.length > MAX_TEXT_LENGTH) return fail('msg_too_long');
-  return blocks ? { text, blocks } : { text };
+interface MessageContent {
+  text: string;
+  blocks?: Block[];
 }
 
-function isFailure(value: object): value is { ok: false; error: string } {
-  return 'ok' in value && value.ok === false;
+/** The text/blocks of a message, or the Slack error code for why there is none. */
+function messageContent(params: ApiParams): MessageContent | string {
+  const blocks = blocksParam(params);
+  if (blocks === 'invalid') return 'invalid_blocks';
+  const text = stringParam(params, 'text') ?? '';
+  const hasAttachments = stringParam(params, 'attachments') !== undefined || Array.isArray(params.attachments);
+  if (text === '' && !blocks?.length && !hasAttachments) return 'no_text';
+  if (text.length > MAX_TEXT_LENGTH) return 'msg_too_long';
+  return blocks ? { text, blocks } : { text };
 }
 
 const postMessage: MethodHandler = (params, ws) => {
@@ -54,7 +56,7 @@ const postMessage: MethodHandler = (params, ws) => {
   if (!channel) return fail('channel_not_found');
   if (!channel.members.includes(ws.botUserId)) return fail('not_in_channel');
   const content = messageContent(params);
-  if (isFailure(content)) return content;
+  if (typeof content === 'string') return fail(content);
   const threadTs = stringParam(params, 'thread_ts');
   const message = ws.post({
     channel: channel.id,
@@ -74,7 +76,7 @@ const update: MethodHandler = (params, ws) => {
   // A bot token may only edit what that bot posted.
   if (existing.bot_id !== ws.seed.botId) return fail('cant_update_message');
   const content = messageContent(params);
-  if (isFailure(content)) return content;
+  if (typeof content === 'string') return fail(content);
   const updated = ws.update(channel.id, existing.ts, { text: content.text, blocks: content.blocks })!;
   return {
     ok: true,
@@ -92,7 +94,7 @@ const postEphemeral: MethodHandler = (params, ws) => {
   if (!user) return fail('user_not_found');
   if (!channel.members.includes(user.id)) return fail('user_not_in_channel');
   const content = messageContent(params);
-  if (isFailure(content)) return content;
+  if (typeof content === 'string') return fail(content);
   const threadTs = stringParam(params, 'thread_ts');
   const ephemeral = ws.postEphemeral({
     channel: channel.id,

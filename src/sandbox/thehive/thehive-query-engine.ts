@@ -127,22 +127,22 @@ function compileFilter(expr: unknown, entity: EntityType, props: ReadonlySet<str
       if (!isObject(arg) || !Array.isArray(arg._values)) throw badRequest('_in needs {_field, _values: [...]}');
       const field = fieldName(arg._field, entity, props);
       const wanted = new Set(arg._values);
-      return (row) => valuesOf(row, field).some((v) => wanted.has(v));
+      const isWanted = (v: unknown) => wanted.has(v);
+      return (row) => anyValue(row, field, isWanted);
     }
     case '_between': {
       if (!isObject(arg)) throw badRequest('_between needs {_field, _from, _to}');
       const field = fieldName(arg._field, entity, props);
       const from = arg._from;
       const to = arg._to;
-      return (row) =>
-        valuesOf(row, field).some(
-          (v) => (from === undefined || compare(v, from) >= 0) && (to === undefined || compare(v, to) < 0),
-        );
+      const inRange = (v: unknown) =>
+        (from === undefined || compare(v, from) >= 0) && (to === undefined || compare(v, to) < 0);
+      return (row) => anyValue(row, field, inRange);
     }
     case '_has':
     case '_contains': {
       const field = fieldName(arg, entity, props);
-      return (row) => valuesOf(row, field).length > 0;
+      return (row) => anyValue(row, field, () => true);
     }
     case '_eq':
     case '_ne':
@@ -170,11 +170,16 @@ function comparison(op: string, arg: Row, entity: EntityType, props: ReadonlySet
     if (op === '_lte') return order <= 0;
     return order >= 0;
   };
-  if (op === '_ne') return (row) => valuesOf(row, field).every(test);
-  return (row) => valuesOf(row, field).some(test);
+  if (op === '_ne') return (row) => !anyValue(row, field, (v) => !test(v));
+  return (row) => anyValue(row, field, test);
 }
 
-function sortRows(rows: readonly Row[], fields: unknown, entity: EntityType, props: ReadonlySet<string>): Row[] {
+function sortRows(
+  rows: readonly Row[],
+  fields: unknown,
+  entity: EntityType,
+  props: ReadonlySet<string>,
+): readonly Row[] {
   if (!Array.isArray(fields)) throw badRequest('sort needs _fields: [{field: "asc"|"desc"}]');
   const orders = fields.map((spec) => {
     if (!isObject(spec) || Object.keys(spec).length !== 1) throw badRequest('each sort field is {field: "asc"|"desc"}');
@@ -183,13 +188,19 @@ function sortRows(rows: readonly Row[], fields: unknown, entity: EntityType, pro
       throw badRequest(`sort order must be asc or desc, got ${direction}`);
     return { field: fieldName(name, entity, props), sign: direction === 'asc' ? 1 : -1 };
   });
-  return [...rows].sort((a, b) => {
-    for (const { field, sign } of orders) {
+  const byOrders = (a: Row, b: Row): number => {
+    for (let i = 0; i < orders.length; i++) {
+      const { field, sign } = orders[i]!;
       const order = compareForSort(a[field], b[field]);
       if (order !== 0) return order * sign;
     }
     return 0;
-  });
+  };
+  // Alerts mostly arrive in creation order, and every page request sorts them again: skip the copy when it is a no-op.
+  for (let i = 1; i < rows.length; i++) {
+    if (byOrders(rows[i - 1]!, rows[i]!) > 0) return [...rows].sort(byOrders);
+  }
+  return rows;
 }
 
 function pageRows(rows: readonly Row[], args: Row): readonly Row[] {
@@ -207,11 +218,11 @@ function fieldName(field: unknown, entity: EntityType, props: ReadonlySet<string
   return root;
 }
 
-/** Multi-valued properties such as tags match when any element matches. */
-function valuesOf(row: Row, field: string): unknown[] {
+/** Multi-valued properties such as tags match when any element matches; an absent value matches nothing. */
+function anyValue(row: Row, field: string, test: (value: unknown) => boolean): boolean {
   const value = row[field];
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
+  if (value === undefined || value === null) return false;
+  return Array.isArray(value) ? value.some(test) : test(value);
 }
 
 function compare(a: unknown, b: unknown): number {

@@ -1,0 +1,19 @@
+export type { EphemeralPredicate, MessageKind, MessagePredicate, WaitOptions } from './activity-log.js';
+export { SlackSimulator, type SlackSimulatorOptions } from './simulator.js';
+export type {
+  AckRecord,
+  AckStats,
+  ApiFault,
+  Block,
+  DisconnectReason,
+  Envelope,
+  EnvelopeType,
+  EphemeralMessage,
+  MessageRef,
+  SimChannel,
+  SimUser,
+  SlackMessage,
+  SlackSimulatorEvents,
+  WorkspaceSeed,
+} from './types.js';
+export { defaultSeed } from './workspace.js';
