@@ -18,6 +18,7 @@ import { createLogger, registerSecrets } from './src/log.js';
 import { createSlackApp } from './src/slack/app.js';
 import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
 import { SlackOutbox } from './src/slack/outbox.js';
+import { Responders } from './src/slack/responders.js';
 import { openDatabase } from './src/store/db.js';
 import { LeaseKeeper } from './src/store/leases.js';
 import { migrateLatest } from './src/store/migrate.js';
@@ -29,6 +30,8 @@ export interface BotOptions {
   host?: string;
   /** Slack Web API retries (tests: {retries: 0}) */
   slackRetry?: RetryOptions;
+  /** retries of apps.connections.open while reconnecting (tests: short waits) */
+  socketRetry?: RetryOptions;
   /** gap between two messages to one channel */
   perChannelIntervalMs?: number;
   /** how long a scheduler lease lasts before another replica may take it over */
@@ -61,13 +64,30 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     apiUrl: config.slack.apiUrl,
     logger,
     retryConfig: options.slackRetry,
+    socketRetryConfig: options.socketRetry,
   });
   const { app } = slack;
   const outbox = new SlackOutbox(app.client, logger, { perChannelIntervalMs: options.perChannelIntervalMs });
   const lease = new LeaseKeeper(db, 'scheduler', replicaId, clock, logger, options.leaseTtlMs);
-  const deps: FeatureDeps = { config, db, logger, clock, slack: app.client, outbox, lease };
+  const responders = new Responders(app.client, config.slack.alertsChannel, config.slack.responders, logger);
+  const deps: FeatureDeps = {
+    config,
+    db,
+    logger,
+    clock,
+    slack: app.client,
+    outbox,
+    lease,
+    responders,
+    publicUrl: config.publicUrl,
+  };
 
+  // Each feature is always created: one that is not configured says so once at
+  // start and answers its commands honestly instead of pretending to work.
   const features: Feature[] = [];
+  // feature: confirm
+  // feature: sla
+  // feature: digest
 
   // Count handlers in flight so shutdown can let them finish.
   let inFlight = 0;

@@ -2,10 +2,12 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
 import type { Config } from './config/env.js';
+import type { DigestInput } from './core/digest/index.js';
 import type { Clock } from './core/ports.js';
 import type { HttpServer } from './http/server.js';
 import type { DmHandler } from './slack/listeners/direct-messages.js';
 import type { SlackOutbox } from './slack/outbox.js';
+import type { Responders } from './slack/responders.js';
 import type { Db } from './store/db.js';
 import type { LeaseKeeper } from './store/leases.js';
 
@@ -21,7 +23,14 @@ export interface FeatureDeps {
   outbox: SlackOutbox;
   /** held by exactly one replica: only that one runs schedulers and pollers */
   lease: LeaseKeeper;
+  /** who may promote, snooze and manage rules */
+  responders: Responders;
+  /** public base URL of our HTTP server (Duo redirect, Twilio callbacks, links) */
+  publicUrl: string;
 }
+
+/** A feature's own figures for the daily digest (last 24 h), when it is enabled. */
+export type FeatureActivity = NonNullable<DigestInput['activity']>;
 
 /**
  * A feature (confirmations, SLA monitor, digest) plugs into the bot through these
@@ -37,4 +46,6 @@ export interface Feature {
   /** after migrations; background work should wait for the lease */
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** figures since `since` for the digest; omit when the feature is off */
+  activity?(since: Date): Promise<FeatureActivity>;
 }

@@ -80,7 +80,11 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const json = options.json ?? !process.stdout.isTTY;
   const readable = winston.format.printf((info) => {
-    const { level, message, timestamp, component, ...rest } = info as Record<string, unknown>;
+    const { level, message, timestamp, component } = info as Record<string, unknown>;
+    // String keys only: winston keeps the caller's unredacted arguments under Symbol keys.
+    const rest = Object.fromEntries(
+      Object.entries(info).filter(([k]) => !['level', 'message', 'timestamp', 'component'].includes(k)),
+    );
     const extra = Object.keys(rest).length
       ? ` ${inspect(rest, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}`
       : '';

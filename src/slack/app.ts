@@ -18,6 +18,8 @@ export interface SlackAppOptions {
   logger: Logger;
   /** Web API retries for network errors and 5xx; tests pass {retries: 0}. */
   retryConfig?: RetryOptions;
+  /** retries of apps.connections.open when (re)connecting the socket */
+  socketRetryConfig?: RetryOptions;
 }
 
 /**
@@ -37,7 +39,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const receiver = new SocketModeReceiver({
     appToken: options.appToken,
     logger,
-    installerOptions: { clientOptions },
+    // Fetching a new socket URL gets its own, much more patient retry policy: the
+    // Socket Mode client gives up reconnecting for good once this call fails.
+    installerOptions: {
+      clientOptions: {
+        slackApiUrl: options.apiUrl,
+        retryConfig: options.socketRetryConfig ?? { retries: 100, factor: 1.3, maxTimeout: 10_000 },
+      },
+    },
   });
   const app = new App({ receiver, token: options.botToken, logger, clientOptions, ignoreSelf: true });
 

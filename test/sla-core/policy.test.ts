@@ -69,7 +69,9 @@ describe('DEFAULT_SLA_POLICY', () => {
   it('is stricter for critical (4) than for high (3) at every tier', () => {
     const critical = DEFAULT_SLA_POLICY.severities[4].tiers;
     const high = DEFAULT_SLA_POLICY.severities[3].tiers;
-    critical.forEach((tier, index) => assert.ok(tier.afterMs < high[index]!.afterMs));
+    critical.forEach((tier, index) => {
+      assert.ok(tier.afterMs < high[index]!.afterMs);
+    });
   });
 
   it('high-risk words are the reference ones, for severity 2, by slack and call', () => {

@@ -45,7 +45,10 @@ for (const variant of [5, 4] as TheHiveVariant[]) {
         alerts.map((a) => a.createdAt).toSorted((a, b) => a - b),
       );
       assert.ok(alerts.every((a) => a.state === 'open' && a.caseId === null));
-      assert.ok(alerts.some((a) => a.severity === 4), 'critical alerts are kept');
+      assert.ok(
+        alerts.some((a) => a.severity === 4),
+        'critical alerts are kept',
+      );
       const withObservables = alerts.find((a) => a.title === 'alert 3');
       assert.deepEqual(withObservables?.observables, ['evil.example.com', '203.0.113.9']);
       const plain = alerts.find((a) => a.title === 'alert 0');

@@ -267,7 +267,7 @@ export class SlackSimulator extends EventEmitter<SlackSimulatorEvents> {
   }
 
   async stop(): Promise<void> {
-    this.hub.stop();
+    await this.hub.stop();
     await this.http.close();
     this.activity.failAll('slack simulator stopped');
   }

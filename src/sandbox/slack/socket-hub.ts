@@ -148,11 +148,24 @@ export class SocketHub {
     for (const socket of [...this.sockets]) socket.terminate();
   }
 
-  stop(): void {
+  /**
+   * Closes every socket with a close handshake (waiting at most `graceMs`), then cuts what is left.
+   * Bolt's stop() does not wait for its own close handshake; cutting the TCP connection under it makes
+   * undici report an error and leaves a 30 s handshake timer that keeps the test process alive.
+   */
+  async stop(graceMs = 500): Promise<void> {
     clearInterval(this.pingTimer);
     for (const delivery of [...this.pending.values(), ...this.queued]) clearTimeout(delivery.timer);
     this.pending.clear();
     this.queued.length = 0;
+    const closed = this.sockets.map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+    for (const socket of this.sockets) if (socket.readyState === socket.OPEN) socket.close(1001);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(closed), grace]);
+    clearTimeout(graceTimer);
     this.terminateAll();
     this.wss.close();
     for (const [id, list] of this.waiters)

@@ -58,11 +58,13 @@ export class WebApi {
     const fault = this.faults.get(method)?.shift();
     if (fault) return faultReply(fault);
 
-    if (method === 'chat.postMessage') {
-      const limited = this.pace(params, nowMs);
-      if (limited) return limited;
-    }
-    return ok200(handler(params, this.workspace));
+    if (method !== 'chat.postMessage') return ok200(handler(params, this.workspace));
+    const pacing = this.pace(params, nowMs);
+    if ('status' in pacing) return pacing;
+    const body = handler(params, this.workspace);
+    // Only messages that were actually posted use up the channel's allowance.
+    if (body.ok) pacing.count();
+    return ok200(body);
   }
 
   private checkToken(method: string, token: string | undefined): string | undefined {
@@ -74,20 +76,18 @@ export class WebApi {
   }
 
   /** Slack allows about one message per second per channel, with short bursts; over it you get 429. */
-  private pace(params: ApiParams, nowMs: number): ApiReply | undefined {
+  private pace(params: ApiParams, nowMs: number): ApiReply | { count: () => void } {
     const limit = this.options.perChannelPerSecond;
-    if (limit === undefined) return undefined;
+    if (limit === undefined) return { count: () => {} };
     const ref = stringParam(params, 'channel') ?? '';
     const key = this.workspace.resolveChannel(ref)?.id ?? ref;
     const recent = (this.postsByChannel.get(key) ?? []).filter((at) => nowMs - at < PACING_WINDOW_MS);
+    this.postsByChannel.set(key, recent);
     if (recent.length >= limit) {
-      this.postsByChannel.set(key, recent);
       const waitMs = recent[0]! + PACING_WINDOW_MS - nowMs;
       return rateLimited(Math.max(1, Math.ceil(waitMs / 1000)));
     }
-    recent.push(nowMs);
-    this.postsByChannel.set(key, recent);
-    return undefined;
+    return { count: () => recent.push(nowMs) };
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type NewAlertInput,
   type TheHiveVariant,
 } from './thehive-records.js';
+import { isObject, parseJson, type Reply, readBody, send } from './thehive-wire.js';
 
 export type { Row as TheHiveRecord } from './thehive-query-engine.js';
 export type { NewAlertInput, TheHiveVariant } from './thehive-records.js';
@@ -45,7 +46,6 @@ export interface TheHiveFaults {
 
 type SimulatorEvent = 'alert' | 'case' | 'update';
 type Listener = (record: Row) => void;
-type Reply = { status: number; body: unknown };
 
 interface Route {
   method: 'GET' | 'POST';
@@ -85,12 +85,15 @@ export class TheHiveSimulator {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const simulator = new TheHiveSimulator(server, { now: Date.now, ...options });
-    server.on('request', (req, res) => void simulator.handle(req, res));
+    const simulator = new TheHiveSimulator(server, { ...options, now: options.now ?? Date.now });
+    // A client that hangs up mid-request must not take the simulator (or the test process) down.
+    server.on('request', (req, res) => void simulator.handle(req, res).catch(() => res.destroy()));
     return simulator;
   }
 
   addAlert(input: NewAlertInput): Row {
+    // TheHive refuses severities outside 1 (low) to 4 (critical) when an alert is created.
+    if (![1, 2, 3, 4].includes(input.severity)) throw new RangeError(`severity must be 1-4, got ${input.severity}`);
     const now = this.options.now();
     const alert = buildAlert(this.variant, this.newId(), input, now);
     const observables = (input.observables ?? []).map((spec) => buildObservable(this.newId(), spec, now));
@@ -283,29 +286,4 @@ export class TheHiveSimulator {
       this.pendingDelays.add(timer);
     });
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(raw: string): unknown {
-  if (raw.trim() === '') return {};
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new TheHiveQueryError(400, 'Invalid JSON body');
-  }
-}
-
-function isObject(value: unknown): value is Row {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  if (res.destroyed) return;
-  res.writeHead(reply.status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(reply.body));
 }
