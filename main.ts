@@ -8,9 +8,11 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'winston';
+import { NanitorMetrics } from './src/adapters/nanitor/nanitor-metrics.js';
 import { ConfigError } from './src/config/config-error.js';
 import { type Config, loadConfig, secretsOf } from './src/config/env.js';
 import { type Clock, systemClock } from './src/core/ports.js';
+import { createDigestFeature } from './src/digest/index.js';
 import type { Feature, FeatureDeps } from './src/feature.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
@@ -87,7 +89,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const features: Feature[] = [];
   // feature: confirm
   // feature: sla
-  // feature: digest
+  const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
+  features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));
 
   // Count handlers in flight so shutdown can let them finish.
   let inFlight = 0;

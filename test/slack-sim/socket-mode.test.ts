@@ -144,8 +144,8 @@ describe('Slack simulator Socket Mode wire protocol', () => {
       assert.equal(botMessage?.bot_id, 'B0SCANNER');
       assert.equal(botMessage?.user, undefined);
       assert.equal(edit?.subtype, 'message_changed');
-      assert.equal((edit?.message as { text: string }).text, 'fixed');
-      assert.equal((edit?.previous_message as { text: string }).text, 'typo');
+      assert.equal((edit!.message as { text: string }).text, 'fixed');
+      assert.equal((edit!.previous_message as { text: string }).text, 'typo');
       assert.equal(sim.messages(dm.channel)[0]?.edits, 1);
       ws.close();
     });

@@ -1,0 +1,53 @@
+/**
+ * Single-use Duo `state` values: the only link between a browser coming back from Duo and an
+ * alert. Consuming one is a conditional update, so a replayed callback can never use it twice.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../store/db.js';
+
+export interface DuoStateRow {
+  state: string;
+  alertId: number;
+  userId: string;
+  expiresAt: number;
+}
+
+export type ConsumeResult =
+  | { ok: true; row: DuoStateRow }
+  | { ok: false; reason: 'unknown' }
+  | { ok: false; reason: 'replayed' | 'expired'; row: DuoStateRow };
+
+/** 32 url-safe chars: inside Duo's 22..1024 and unguessable (192 random bits). */
+export function newDuoState(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export class DuoStateStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(row: DuoStateRow, now: number): Promise<void> {
+    await this.db('confirm_duo_states').insert({
+      state: row.state,
+      alert_id: row.alertId,
+      user_id: row.userId,
+      created_at: now,
+      expires_at: row.expiresAt,
+    });
+  }
+
+  async consume(state: string, now: number): Promise<ConsumeResult> {
+    if (state.length < 22 || state.length > 64) return { ok: false, reason: 'unknown' };
+    const used = await this.db('confirm_duo_states').where({ state }).whereNull('used_at').update({ used_at: now });
+    const r = await this.db('confirm_duo_states').where({ state }).first();
+    if (!r) return { ok: false, reason: 'unknown' };
+    const row: DuoStateRow = {
+      state,
+      alertId: Number(r.alert_id),
+      userId: String(r.user_id),
+      expiresAt: Number(r.expires_at),
+    };
+    if (used !== 1) return { ok: false, reason: 'replayed', row };
+    if (row.expiresAt <= now) return { ok: false, reason: 'expired', row };
+    return { ok: true, row };
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * `npm run sandbox`: the real bot on embedded SQLite against local simulators of Slack, Duo, Twilio,
+ * TheHive and Nanitor, plus a browser page to play every role. The bot is configured through an
+ * environment exactly as an operator would configure it; only the vendor URLs point here.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Logger } from 'winston';
+import { type Bot, createBot } from '../../main.js';
+import { type Env, loadConfig } from '../config/env.js';
+import { createLogger } from '../log.js';
+import { DuoSimulator } from './duo/duo-simulator.js';
+import { NanitorSimulator } from './nanitor/nanitor-simulator.js';
+import { type SandboxWorld, startPageServer } from './page/page-server.js';
+import { SlackSimulator } from './slack/index.js';
+import { TheHiveSimulator } from './thehive/thehive-simulator.js';
+import { TwilioSimulator } from './twilio/twilio-simulator.js';
+
+export interface SandboxOptions {
+  /** Port of the page; 0 picks a free one. Default 3300, or any free port when 3300 is taken. */
+  port?: number;
+  /** Where the SQLite file goes. Default ./data */
+  dataDir?: string;
+  /** Level of the bot's and the sandbox's own logs. Default warn, so the URL line stands out. */
+  logLevel?: string;
+}
+
+export interface Sandbox {
+  /** The page, e.g. http://127.0.0.1:3300/ */
+  url: string;
+  /** The bot's HTTP server (health, Duo callback, Twilio webhooks). */
+  botUrl: string;
+  databaseFile: string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_PAGE_PORT = 3300;
+const HOST = '127.0.0.1';
+const POLICY_FILE = fileURLToPath(new URL('./sandbox-policy.yaml', import.meta.url));
+
+// Credentials exist only between the bot and the simulators on this machine; they have the shapes the
+// vendors use so the same validation runs as in production.
+const CREDENTIALS = {
+  thehiveKey: 'sandbox-thehive-api-key',
+  nanitorToken: 'sandbox-nanitor-api-token',
+  twilioSid: `AC${'5a'.repeat(16)}`,
+  twilioToken: 'sandbox-twilio-auth-token',
+  twilioFrom: '+15550009999',
+  duoClientId: 'DISANDBOX00000000000',
+  duoClientSecret: 'sandbox-duo-client-secret-0000000000000x',
+  apiToken: 'sandbox-api-token-0000',
+};
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const logLevel = options.logLevel ?? 'warn';
+  const logger = createLogger({ level: logLevel, json: false }).child({ component: 'sandbox' });
+  const stack: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stack.reverse()) await stop().catch((err: unknown) => logger.warn('stop failed', { err }));
+    stack.length = 0;
+  };
+  try {
+    const world = await startSimulators(stack, logger);
+    const dataDir = resolve(options.dataDir ?? 'data');
+    mkdirSync(dataDir, { recursive: true });
+    const databaseFile = resolve(dataDir, `sandbox-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`);
+    const botPort = await freePort();
+    const env = botEnv(world, { databaseFile, botPort, logLevel });
+    const bot: Bot = await createBot(loadConfig(env));
+    stack.push(() => bot.stop());
+    const botUrl = `http://${HOST}:${bot.port}`;
+    const page = await startPageServer({
+      world,
+      botUrl,
+      policy: loadConfig(env).policy,
+      port: options.port ?? (await portOrAny(DEFAULT_PAGE_PORT)),
+      host: HOST,
+      logger,
+    });
+    stack.push(() => page.close());
+    return { url: page.url, botUrl, databaseFile, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function startSimulators(stack: Array<() => Promise<void>>, logger: Logger): Promise<SandboxWorld> {
+  const slack = await SlackSimulator.start({ logger });
+  stack.push(() => slack.stop());
+  const duo = await DuoSimulator.start({
+    clientId: CREDENTIALS.duoClientId,
+    clientSecret: CREDENTIALS.duoClientSecret,
+  });
+  stack.push(() => duo.stop());
+  // Status steps slow enough that the phone panel shows a call ringing before it completes.
+  const twilio = await TwilioSimulator.start({
+    accountSid: CREDENTIALS.twilioSid,
+    authToken: CREDENTIALS.twilioToken,
+    stepDelayMs: 800,
+  });
+  stack.push(() => twilio.stop());
+  const thehive = await TheHiveSimulator.start({ apiKey: CREDENTIALS.thehiveKey });
+  stack.push(() => thehive.stop());
+  const nanitor = await NanitorSimulator.start({ apiToken: CREDENTIALS.nanitorToken, health: 0.93, p0: 2 });
+  stack.push(() => nanitor.stop());
+  return { slack, duo, twilio, thehive, nanitor };
+}
+
+/** What an operator would put in .env, pointing every vendor at its simulator. */
+function botEnv(world: SandboxWorld, opts: { databaseFile: string; botPort: number; logLevel: string }): Env {
+  const { slack, duo, twilio, thehive, nanitor } = world;
+  return {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_APP_TOKEN: slack.appToken,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_ESCALATION_CHANNEL: 'C0ESCAL',
+    SLACK_ALERTS_CHANNEL: 'C0ALERTS',
+    SLACK_DIGEST_CHANNEL: 'C0DIGEST',
+    DATABASE_URL: `sqlite:${opts.databaseFile}`,
+    PORT: String(opts.botPort),
+    PUBLIC_URL: `http://${HOST}:${opts.botPort}`,
+    API_TOKEN: CREDENTIALS.apiToken,
+    THEHIVE_URL: thehive.url,
+    THEHIVE_API_KEY: CREDENTIALS.thehiveKey,
+    NANITOR_BASE_URL: nanitor.baseUrl,
+    NANITOR_API_TOKEN: CREDENTIALS.nanitorToken,
+    DIGEST_SCHEDULE: '*/5 * * * *',
+    TWILIO_ACCOUNT_SID: CREDENTIALS.twilioSid,
+    TWILIO_AUTH_TOKEN: CREDENTIALS.twilioToken,
+    TWILIO_FROM_NUMBER: CREDENTIALS.twilioFrom,
+    TWILIO_API_URL: twilio.url,
+    DUO_CLIENT_ID: CREDENTIALS.duoClientId,
+    DUO_CLIENT_SECRET: CREDENTIALS.duoClientSecret,
+    DUO_API_HOST: duo.apiHost,
+    DUO_CA_FILE: duo.caFile,
+    POLICY_FILE,
+    LOG_LEVEL: opts.logLevel,
+  };
+}
+
+/**
+ * The bot's PUBLIC_URL (Duo redirect, Twilio callbacks) must name its port before it starts, so one
+ * is reserved here. The gap between closing this listener and the bot binding is a few milliseconds.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A stable, bookmarkable port when it is free; any free port otherwise. */
+function portOrAny(preferred: number): Promise<number> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once('error', () => resolvePort(0));
+    probe.listen(preferred, HOST, () => probe.close(() => resolvePort(preferred)));
+  });
+}
+
+function parsePort(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`SANDBOX_PORT must be a port number 0-65535, got '${raw}'`);
+  }
+  return port;
+}
+
+/** The line tests and scripts look for; SANDBOX_PRINT=json makes it machine-readable. */
+export const URL_LINE_PREFIX = 'secops-bot sandbox: ';
+
+async function main(): Promise<void> {
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      port: parsePort(process.env.SANDBOX_PORT),
+      dataDir: process.env.SANDBOX_DATA_DIR,
+      logLevel: process.env.SANDBOX_LOG_LEVEL,
+    });
+  } catch (err) {
+    console.error(`sandbox failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  if (process.env.SANDBOX_PRINT === 'json') console.log(JSON.stringify({ url: sandbox.url }));
+  else console.log(`${URL_LINE_PREFIX}${sandbox.url}  (Ctrl-C to stop)`);
+  const shutdown = () => {
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    void sandbox.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

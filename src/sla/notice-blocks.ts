@@ -1,0 +1,118 @@
+/**
+ * What people read: the Slack notice (Block Kit), the SMS body and the spoken call text.
+ * Pure functions of plain values, so every wording is testable without Slack or Twilio.
+ */
+import { escapeMrkdwn, truncateText } from '../core/confirm/escape.js';
+import { formatDuration } from '../core/duration.js';
+import type { Severity } from '../core/ports.js';
+
+export const PROMOTE_ACTION = 'hive_promote';
+export const SNOOZE_ACTION = 'hive_snooze';
+
+const SEVERITY_NAMES: Record<Severity, string> = { 1: 'low', 2: 'medium', 3: 'high', 4: 'critical' };
+
+export function severityName(severity: Severity): string {
+  return `${severity} (${SEVERITY_NAMES[severity]})`;
+}
+
+export interface NoticeView {
+  alertId: string;
+  severity: Severity;
+  title: string;
+  ageMs: number;
+  /** e.g. "45m tier (2 of 3)" or "high-risk" */
+  tierLabel: string;
+  alertUrl: string;
+  snoozeMs: number;
+  snoozedUntil?: number | null;
+  promoted?: { caseNumber: number; caseUrl: string; by: string } | null;
+}
+
+type Block = Record<string, unknown>;
+
+function mrkdwn(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } };
+}
+
+export function noticeText(v: NoticeView): string {
+  const head = v.promoted ? `Promoted to case #${v.promoted.caseNumber}` : `SLA breached (${v.tierLabel})`;
+  return `${head}: TheHive alert ${v.alertId}, severity ${severityName(v.severity)}: ${truncateText(v.title, 150)}`;
+}
+
+export function noticeBlocks(v: NoticeView): Block[] {
+  const headline = v.promoted
+    ? `:white_check_mark: *Promoted to case #${v.promoted.caseNumber}* by <@${v.promoted.by}> — <${v.promoted.caseUrl}|open the case>`
+    : `:rotating_light: *TheHive SLA breached — ${escapeMrkdwn(v.tierLabel)}*`;
+  const facts = [
+    `*Title:* ${escapeMrkdwn(v.title, 300)}`,
+    `*Severity:* ${severityName(v.severity)}    *Age:* ${formatDuration(v.ageMs)}    *Tier:* ${escapeMrkdwn(v.tierLabel)}`,
+    `*Alert:* <${v.alertUrl}|${escapeMrkdwn(v.alertId)} in TheHive>`,
+  ];
+  const blocks: Block[] = [mrkdwn(headline), mrkdwn(facts.join('\n'))];
+  if (v.promoted) return blocks;
+  if (v.snoozedUntil) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `:zzz: Snoozed until <!date^${Math.floor(v.snoozedUntil / 1000)}^{time}|${new Date(v.snoozedUntil).toISOString()}>`,
+          verbatim: true,
+        },
+      ],
+    });
+  }
+  blocks.push({
+    type: 'actions',
+    block_id: 'hive_notice_actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: PROMOTE_ACTION,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Promote to case' },
+        value: v.alertId,
+      },
+      {
+        type: 'button',
+        action_id: SNOOZE_ACTION,
+        text: { type: 'plain_text', text: `Snooze ${formatDuration(v.snoozeMs)}` },
+        value: v.alertId,
+      },
+    ],
+  });
+  return blocks;
+}
+
+export interface PhoneFacts {
+  alertId: string;
+  severity: Severity;
+  title: string;
+  ageMs: number;
+}
+
+// Two concatenated segments hold 306 GSM-7 characters but only 134 UCS-2 ones; any character
+// outside printable ASCII switches the whole message to UCS-2.
+const TWO_SEGMENTS_ASCII = 306;
+const TWO_SEGMENTS_UNICODE = 134;
+
+/** Fits one or two SMS segments: the essentials first, the title last and cut short. */
+export function smsBody(a: PhoneFacts): string {
+  const head = `SecOps SLA: sev ${a.severity} ${SEVERITY_NAMES[a.severity]}, open ${formatDuration(a.ageMs)}, TheHive alert ${a.alertId}: `;
+  const title = a.title.replace(/\s+/g, ' ').trim();
+  const full = head + title;
+  const limit = /^[\x20-\x7e]*$/.test(full) ? TWO_SEGMENTS_ASCII : TWO_SEGMENTS_UNICODE;
+  if (full.length <= limit) return full;
+  return `${Array.from(full)
+    .slice(0, limit - 3)
+    .join('')}...`;
+}
+
+/** Read aloud by Twilio; the adapter escapes it into TwiML. */
+export function spokenText(a: PhoneFacts, tierLabel: string): string {
+  const title = truncateText(a.title.replace(/\s+/g, ' '), 120);
+  return (
+    `Security operations alert. A severity ${a.severity}, ${SEVERITY_NAMES[a.severity]}, TheHive alert has breached its SLA, ${tierLabel}. ` +
+    `Title: ${title}. Open for ${formatDuration(a.ageMs)}. Alert id ${a.alertId}. Please check the Slack alerts channel.`
+  );
+}

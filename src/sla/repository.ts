@@ -1,0 +1,395 @@
+/**
+ * The SLA monitor's rows. Every change that decides whether something is sent is a conditional
+ * UPDATE or an INSERT against a unique key, so racing replicas and restarts settle in the database.
+ */
+import type { Severity, TicketAlert, TicketCase } from '../core/ports.js';
+import { type Db, isUniqueViolation } from '../store/db.js';
+
+export type TrackedState = 'open' | 'promoted' | 'closed';
+
+export interface TrackedAlert {
+  alertId: string;
+  severity: Severity;
+  title: string;
+  description: string;
+  observables: string[];
+  createdAt: number;
+  state: TrackedState;
+  firedTier: number;
+  firedLabel: string | null;
+  firedAt: number | null;
+  highRiskFired: boolean;
+  snoozedUntil: number | null;
+  nextDue: number | null;
+  noticeChannel: string | null;
+  noticeTs: string | null;
+  caseId: string | null;
+  caseNumber: number | null;
+}
+
+export interface NotificationKey {
+  tier: number;
+  method: string;
+  recipient: string;
+}
+
+export interface NotificationRow extends NotificationKey {
+  id: number;
+  alertId: string;
+  status: string;
+  attempts: number;
+  sid: string | null;
+  error: string | null;
+}
+
+export interface FireClaim {
+  /** the state the decision was computed from; the claim fails if another replica moved it */
+  expectedTier: number;
+  expectedHighRisk: boolean;
+  tier: number;
+  label: string;
+  highRisk: boolean;
+  next: number | null;
+  notifications: NotificationKey[];
+}
+
+type Row = Record<string, unknown>;
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function toTracked(r: Row): TrackedAlert {
+  return {
+    alertId: String(r.alert_id),
+    severity: Number(r.severity) as Severity,
+    title: String(r.title),
+    description: String(r.description),
+    observables: JSON.parse(String(r.observables)) as string[],
+    createdAt: Number(r.created_at),
+    state: String(r.state) as TrackedState,
+    firedTier: Number(r.fired_tier),
+    firedLabel: str(r.fired_label),
+    firedAt: num(r.fired_at),
+    highRiskFired: Boolean(Number(r.high_risk_fired)),
+    snoozedUntil: num(r.snoozed_until),
+    nextDue: num(r.next_due),
+    noticeChannel: str(r.notice_channel),
+    noticeTs: str(r.notice_ts),
+    caseId: str(r.case_id),
+    caseNumber: num(r.case_number),
+  };
+}
+
+function toNotification(r: Row): NotificationRow {
+  return {
+    id: Number(r.id),
+    alertId: String(r.alert_id),
+    tier: Number(r.tier),
+    method: String(r.method),
+    recipient: String(r.recipient),
+    status: String(r.status),
+    attempts: Number(r.attempts),
+    sid: str(r.sid),
+    error: str(r.error),
+  };
+}
+
+/** What a poll compares to decide whether a stored alert changed in TheHive. */
+export function factsFingerprint(a: Pick<TicketAlert, 'severity' | 'title' | 'description' | 'observables'>): string {
+  return JSON.stringify([a.severity, a.title, a.description, a.observables]);
+}
+
+const CHUNK = 200;
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+export class SlaRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(alertId: string): Promise<TrackedAlert | null> {
+    const row = await this.db('sla_alerts').where({ alert_id: alertId }).first();
+    return row ? toTracked(row) : null;
+  }
+
+  /** Fingerprints of every open alert, keyed by id: one query per poll instead of one per alert. */
+  async openFingerprints(): Promise<Map<string, string>> {
+    const rows: Row[] = await this.db('sla_alerts')
+      .where({ state: 'open' })
+      .select('alert_id', 'severity', 'title', 'description', 'observables');
+    const out = new Map<string, string>();
+    for (const r of rows) {
+      out.set(
+        String(r.alert_id),
+        factsFingerprint({
+          severity: Number(r.severity) as Severity,
+          title: String(r.title),
+          description: String(r.description),
+          observables: JSON.parse(String(r.observables)) as string[],
+        }),
+      );
+    }
+    return out;
+  }
+
+  async knownIds(ids: string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (const part of chunks(ids)) {
+      const rows: Row[] = await this.db('sla_alerts').whereIn('alert_id', part).select('alert_id');
+      for (const r of rows) known.add(String(r.alert_id));
+    }
+    return known;
+  }
+
+  /** Inserts alerts seen for the first time; a row another replica inserted first is left alone. */
+  async insertAlerts(alerts: Array<{ alert: TicketAlert; nextDue: number | null }>, now: number): Promise<void> {
+    for (const part of chunks(alerts)) {
+      await this.db('sla_alerts')
+        .insert(
+          part.map(({ alert, nextDue }) => ({
+            alert_id: alert.id,
+            severity: alert.severity,
+            title: alert.title,
+            description: alert.description,
+            observables: JSON.stringify(alert.observables),
+            created_at: alert.createdAt,
+            state: 'open',
+            fired_tier: -1,
+            high_risk_fired: false,
+            next_due: nextDue,
+            first_seen_at: now,
+            updated_at: now,
+          })),
+        )
+        .onConflict('alert_id')
+        .ignore();
+    }
+  }
+
+  /** TheHive changed an alert's text or severity; the deadline is re-evaluated right away. */
+  async updateFacts(alert: TicketAlert, now: number): Promise<void> {
+    await this.db('sla_alerts').where({ alert_id: alert.id, state: 'open' }).update({
+      severity: alert.severity,
+      title: alert.title,
+      description: alert.description,
+      observables: JSON.stringify(alert.observables),
+      next_due: now,
+      updated_at: now,
+    });
+  }
+
+  /** Open alerts the poll no longer saw as open: they stop now. Returns how many stopped. */
+  async closeMissing(openIds: Set<string>, now: number): Promise<string[]> {
+    const rows: Row[] = await this.db('sla_alerts').where({ state: 'open' }).select('alert_id');
+    const gone = rows.map((r) => String(r.alert_id)).filter((id) => !openIds.has(id));
+    for (const part of chunks(gone)) {
+      await this.db('sla_alerts')
+        .where({ state: 'open' })
+        .whereIn('alert_id', part)
+        .update({ state: 'closed', next_due: null, updated_at: now });
+    }
+    return gone;
+  }
+
+  async markClosed(alertId: string, now: number): Promise<void> {
+    await this.db('sla_alerts')
+      .where({ alert_id: alertId, state: 'open' })
+      .update({ state: 'closed', next_due: null, updated_at: now });
+  }
+
+  async dueAlerts(now: number, limit: number): Promise<TrackedAlert[]> {
+    const rows: Row[] = await this.db('sla_alerts')
+      .where({ state: 'open' })
+      .whereNotNull('next_due')
+      .andWhere('next_due', '<=', now)
+      .orderBy('next_due', 'asc')
+      .limit(limit);
+    return rows.map(toTracked);
+  }
+
+  async earliestDue(): Promise<number | null> {
+    const row = (await this.db('sla_alerts')
+      .where({ state: 'open' })
+      .whereNotNull('next_due')
+      .min({ due: 'next_due' })
+      .first()) as Row | undefined;
+    return num(row?.due);
+  }
+
+  async setNextDue(alertId: string, nextDue: number | null, expectedTier: number, now: number): Promise<void> {
+    await this.db('sla_alerts')
+      .where({ alert_id: alertId, state: 'open', fired_tier: expectedTier })
+      .update({ next_due: nextDue, updated_at: now });
+  }
+
+  /**
+   * Records that a tier fired and claims its notifications, in one transaction. False when
+   * another replica (or an earlier run of this one) already moved the alert on: then nothing is sent.
+   */
+  async claimFire(alertId: string, claim: FireClaim, now: number): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const updated = await trx('sla_alerts')
+        .where({
+          alert_id: alertId,
+          state: 'open',
+          fired_tier: claim.expectedTier,
+          high_risk_fired: claim.expectedHighRisk,
+        })
+        .andWhere((q) => q.whereNull('snoozed_until').orWhere('snoozed_until', '<=', now))
+        .update({
+          fired_tier: claim.tier,
+          fired_label: claim.label,
+          fired_at: now,
+          high_risk_fired: claim.expectedHighRisk || claim.highRisk,
+          next_due: claim.next,
+          updated_at: now,
+        });
+      if (updated !== 1) return false;
+      if (claim.notifications.length > 0) {
+        await trx('sla_notifications')
+          .insert(
+            claim.notifications.map((n) => ({
+              alert_id: alertId,
+              tier: n.tier,
+              method: n.method,
+              recipient: n.recipient,
+              status: 'pending',
+              attempts: 0,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .onConflict(['alert_id', 'tier', 'method', 'recipient'])
+          .ignore();
+      }
+      return true;
+    });
+  }
+
+  /** A one-off message (e.g. "phone not configured"): true only for the first caller, ever. */
+  async claimOnce(alertId: string, key: NotificationKey, now: number): Promise<boolean> {
+    try {
+      await this.db('sla_notifications').insert({
+        alert_id: alertId,
+        tier: key.tier,
+        method: key.method,
+        recipient: key.recipient,
+        status: 'sent',
+        attempts: 1,
+        created_at: now,
+        updated_at: now,
+      });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async notificationsFor(alertId: string, statuses?: string[]): Promise<NotificationRow[]> {
+    const q = this.db('sla_notifications').where({ alert_id: alertId });
+    if (statuses) q.whereIn('status', statuses);
+    const rows: Row[] = await q.orderBy('id', 'asc');
+    return rows.map(toNotification);
+  }
+
+  /** Alerts with claimed notifications that were never attempted (a crash between claim and send). */
+  async alertsWithStatus(status: string): Promise<string[]> {
+    const rows: Row[] = await this.db('sla_notifications').where({ status }).distinct('alert_id');
+    return rows.map((r) => String(r.alert_id));
+  }
+
+  /** pending → sending; only one replica wins, and a row already attempted is never attempted again. */
+  async startAttempt(id: number, now: number): Promise<boolean> {
+    const updated = await this.db('sla_notifications')
+      .where({ id, status: 'pending' })
+      .update({ status: 'sending', attempts: this.db.raw('attempts + 1'), updated_at: now });
+    return updated === 1;
+  }
+
+  async recordAttempts(id: number, attempts: number, now: number): Promise<void> {
+    await this.db('sla_notifications').where({ id }).update({ attempts, updated_at: now });
+  }
+
+  async finishAttempt(
+    id: number,
+    outcome: { status: 'sent' | 'failed' | 'unknown'; sid?: string; error?: string },
+    now: number,
+  ): Promise<void> {
+    await this.db('sla_notifications')
+      .where({ id })
+      .update({ status: outcome.status, sid: outcome.sid ?? null, error: outcome.error ?? null, updated_at: now });
+  }
+
+  /** Sends interrupted mid-flight by a crash: whether they went out is unknown, so they are not retried. */
+  async abandonInFlight(olderThan: number, now: number): Promise<NotificationRow[]> {
+    const rows: Row[] = await this.db('sla_notifications')
+      .where({ status: 'sending' })
+      .andWhere('updated_at', '<', olderThan);
+    for (const r of rows) {
+      await this.db('sla_notifications')
+        .where({ id: r.id, status: 'sending' })
+        .update({ status: 'unknown', error: 'interrupted while sending (restart)', updated_at: now });
+    }
+    return rows.map(toNotification);
+  }
+
+  async setNotice(alertId: string, channel: string, ts: string, now: number): Promise<void> {
+    await this.db('sla_alerts')
+      .where({ alert_id: alertId })
+      .update({ notice_channel: channel, notice_ts: ts, updated_at: now });
+  }
+
+  async markPromoted(alertId: string, c: TicketCase, now: number): Promise<void> {
+    await this.db('sla_alerts')
+      .where({ alert_id: alertId })
+      .update({ state: 'promoted', case_id: c.id, case_number: c.number, next_due: null, updated_at: now });
+  }
+
+  /** False when the alert is not open (promoted, closed or unknown). */
+  async snooze(alertId: string, until: number, now: number): Promise<boolean> {
+    const updated = await this.db('sla_alerts')
+      .where({ alert_id: alertId, state: 'open' })
+      .update({ snoozed_until: until, next_due: until, updated_at: now });
+    return updated === 1;
+  }
+
+  async listOpen(limit: number): Promise<TrackedAlert[]> {
+    const rows: Row[] = await this.db('sla_alerts').where({ state: 'open' }).orderBy('created_at', 'asc').limit(limit);
+    return rows.map(toTracked);
+  }
+
+  async countOpen(): Promise<number> {
+    const row = (await this.db('sla_alerts').where({ state: 'open' }).count({ n: '*' }).first()) as Row | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  /** Twilio status callback: stored as received, and the send it belongs to takes the new status. */
+  async recordTwilioStatus(sid: string, status: string, params: Record<string, string>, now: number) {
+    await this.db('sla_twilio_status').insert({ sid, status, params: JSON.stringify(params), received_at: now });
+    await this.db('sla_notifications').where({ sid }).update({ status, updated_at: now });
+    const row = await this.db('sla_notifications').where({ sid }).first();
+    return row ? toNotification(row) : null;
+  }
+
+  async twilioStatuses(sid: string): Promise<string[]> {
+    const rows: Row[] = await this.db('sla_twilio_status').where({ sid }).orderBy('id', 'asc');
+    return rows.map((r) => String(r.status));
+  }
+
+  /** Digest figures: tiers fired since `since`, and open alerts that have breached at least one tier. */
+  async activity(since: number): Promise<{ breaches: number; openPastTier: number }> {
+    // SQLite's COUNT(DISTINCT …) takes one column, so the (alert, tier) pairs are counted here.
+    const firedRows: Row[] = await this.db('sla_notifications')
+      .where('created_at', '>=', since)
+      .whereNot({ method: 'notice' })
+      .distinct('alert_id', 'tier');
+    const open = (await this.db('sla_alerts')
+      .where({ state: 'open' })
+      .andWhere('fired_tier', '>=', 0)
+      .count({ n: '*' })
+      .first()) as Row | undefined;
+    return { breaches: firedRows.length, openPastTier: Number(open?.n ?? 0) };
+  }
+}
