@@ -87,10 +87,30 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
   const features: Feature[] = [];
-  // feature: confirm
-  // feature: sla
-  const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
-  features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));
+  {
+    // feature: confirm (dynamic imports keep this wiring on the marker; the lead may hoist them)
+    const { DuoSecondFactor } = await import('./src/adapters/duo/duo-second-factor.js');
+    const { createConfirmFeature } = await import('./src/confirm/feature.js');
+    const duo = config.duo;
+    const secondFactor = duo ? new DuoSecondFactor({ ...duo, caFile: duo.caFile ?? undefined, redirectUrl: `${config.publicUrl}/duo/callback`, logger }) : null;
+    features.push(createConfirmFeature(deps, { secondFactor }));
+  }
+  {
+    // feature: sla (dynamic imports keep this wiring on the marker; the lead may hoist them)
+    const { TheHiveTicketing } = await import('./src/adapters/thehive/thehive-client.js');
+    const { TwilioPhone } = await import('./src/adapters/twilio/twilio-phone.js');
+    const { createSlaFeature } = await import('./src/sla/feature.js');
+    const ticketing = config.thehive
+      ? new TheHiveTicketing({ ...config.thehive, organisation: config.thehive.organisation ?? undefined, logger })
+      : null;
+    const phone = config.twilio
+      ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}/twilio/status`, logger })
+      : null;
+    features.push(createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }));
+  }
+  // feature: digest
+  const nanitorMetrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
+  features.push(createDigestFeature(deps, { metrics: nanitorMetrics, activitySources: () => features }));
 
   // Count handlers in flight so shutdown can let them finish.
   let inFlight = 0;

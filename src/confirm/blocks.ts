@@ -52,8 +52,20 @@ export function askMessage(alert: ConfirmAlert, deadline: number | null): { text
       type: 'actions',
       block_id: `confirm:${alert.id}`,
       elements: [
-        { type: 'button', action_id: ACTIONS.yes, value: String(alert.id), style: 'primary', text: plain('Yes, it was me') },
-        { type: 'button', action_id: ACTIONS.no, value: String(alert.id), style: 'danger', text: plain("No, it wasn't me") },
+        {
+          type: 'button',
+          action_id: ACTIONS.yes,
+          value: String(alert.id),
+          style: 'primary',
+          text: plain('Yes, it was me'),
+        },
+        {
+          type: 'button',
+          action_id: ACTIONS.no,
+          value: String(alert.id),
+          style: 'danger',
+          text: plain("No, it wasn't me"),
+        },
         ...linkButton(alert.url),
       ],
     },
@@ -69,7 +81,11 @@ export function answeredMessage(alert: ConfirmAlert, outcome: string): { text: s
   };
 }
 
-export function verifyMessage(alert: ConfirmAlert, authUrl: string, expiresAt: number): { text: string; blocks: Block[] } {
+export function verifyMessage(
+  alert: ConfirmAlert,
+  authUrl: string,
+  expiresAt: number,
+): { text: string; blocks: Block[] } {
   return {
     text: 'Thanks. Please confirm it was you with Duo.',
     blocks: [
@@ -79,7 +95,15 @@ export function verifyMessage(alert: ConfirmAlert, authUrl: string, expiresAt: n
       {
         type: 'actions',
         block_id: `duo:${alert.id}`,
-        elements: [{ type: 'button', action_id: ACTIONS.duoOpen, style: 'primary', text: plain('Verify with Duo'), url: authUrl }],
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTIONS.duoOpen,
+            style: 'primary',
+            text: plain('Verify with Duo'),
+            url: authUrl,
+          },
+        ],
       },
       context(`The link works once, until ${when(expiresAt)} · alert #${alert.id}`),
     ],
@@ -92,16 +116,19 @@ export function confirmedMessage(alert: ConfirmAlert, muteChoicesMs: number[]): 
     blocks: [
       section(`:white_check_mark: Verified with Duo — thanks! Nothing else to do for alert #${alert.id}.`),
       section(`Expecting more alerts titled *${escapeMrkdwn(alert.title, 200)}*? You can mute them for yourself:`),
-      {
+      // One block per choice: Slack wants action_ids unique within a block, and one id keeps routing simple.
+      ...muteChoicesMs.map((ms) => ({
         type: 'actions',
-        block_id: `mute:${alert.id}`,
-        elements: muteChoicesMs.map((ms) => ({
-          type: 'button',
-          action_id: `${ACTIONS.mute}_${ms}`,
-          value: `${alert.id}:${ms}`,
-          text: plain(`Mute for ${formatDuration(ms)}`),
-        })),
-      },
+        block_id: `mute:${alert.id}:${ms}`,
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTIONS.mute,
+            value: `${alert.id}:${ms}`,
+            text: plain(`Mute for ${formatDuration(ms)}`),
+          },
+        ],
+      })),
     ],
   };
 }
@@ -128,7 +155,11 @@ export function escalationMessage(alert: ConfirmAlert): { text: string; blocks: 
   if (alert.url) lines.push(`*Link:* ${escapeMrkdwn(alert.url, 300)}`);
   const blocks: Block[] = [section(lines.join('\n'))];
   if (alert.url) blocks.push({ type: 'actions', elements: linkButton(alert.url) });
-  blocks.push(context(`Alert #${alert.id} · raised ${when(alert.createdAt)} · any explanation from the user follows in this thread`));
+  blocks.push(
+    context(
+      `Alert #${alert.id} · raised ${when(alert.createdAt)} · any explanation from the user follows in this thread`,
+    ),
+  );
   return { text: `Security alert #${alert.id} escalated: ${REASON_LABELS[reason]}`, blocks };
 }
 

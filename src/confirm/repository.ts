@@ -140,20 +140,44 @@ export class KnexConfirmationRepo {
 
   /** A one-off audit row for something that is not a status change (DM sent, comment, rule). */
   async audit(id: number, actor: string, event: string, details: Record<string, unknown>, now: number): Promise<void> {
-    await appendAudit(this.db, { at: new Date(now), actor, action: `confirm.${event}`, subject: alertSubject(id), details });
+    await appendAudit(this.db, {
+      at: new Date(now),
+      actor,
+      action: `confirm.${event}`,
+      subject: alertSubject(id),
+      details,
+    });
   }
 
   async update(id: number, patch: AlertPatch): Promise<void> {
     await this.db('confirm_alerts').where({ id }).update(patchColumns(patch));
   }
 
-  /** Claims the one DM of an asked alert; only the caller that gets true may post it. */
-  async claimDm(id: number, now: number): Promise<boolean> {
+  /**
+   * Claims the one DM of an asked alert; only the caller that gets true may post it. The DM
+   * channel is stored with the claim: a quick click may arrive before the post returns.
+   */
+  async claimDm(id: number, channel: string, now: number): Promise<boolean> {
     const n = await this.db('confirm_alerts')
-      .where({ id, status: 'asked' })
+      .where({ id })
+      .whereIn('status', OPEN_STATUSES)
       .whereNull('dm_claimed_at')
-      .update({ dm_claimed_at: now });
+      .update({ dm_claimed_at: now, dm_channel: channel });
     return n === 1;
+  }
+
+  /** Records the posted DM and its audit row in one commit. */
+  async dmSent(id: number, channel: string, ts: string, now: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('confirm_alerts').where({ id }).update({ dm_ts: ts });
+      await appendAudit(trx, {
+        at: new Date(now),
+        actor: 'system',
+        action: 'confirm.dm_sent',
+        subject: alertSubject(id),
+        details: { channel, ts },
+      });
+    });
   }
 
   /** Claims the one channel post of an escalated alert. */

@@ -97,6 +97,12 @@ export class DigestRepository {
     return row !== undefined;
   }
 
+  /** Whether any scheduled slot was ever claimed: false on a fresh install. */
+  async hasScheduledHistory(): Promise<boolean> {
+    const row = await this.db('digests').whereNotNull('slot_at').first('id');
+    return row !== undefined;
+  }
+
   /** On-demand runs get a row without a slot, so they never use up a scheduled one. */
   async createOnDemand(request: { requestedBy: string; now: Date; replica: string }): Promise<number> {
     const [id] = await this.db('digests').insert({
@@ -126,7 +132,9 @@ export class DigestRepository {
   }
 
   /** The latest digest people saw that held at least one value, for the ▲ / ▼ trend. */
-  async previousWithValues(before: Date): Promise<{ health: number | null; p0: number | null; generatedAt: Date } | null> {
+  async previousWithValues(
+    before: Date,
+  ): Promise<{ health: number | null; p0: number | null; generatedAt: Date } | null> {
     const row = (await this.db('digests')
       .where({ status: 'posted' })
       .andWhere('generated_at', '<', before.getTime())

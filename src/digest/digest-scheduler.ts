@@ -66,6 +66,9 @@ export class DigestScheduler {
     const now = this.deps.clock.now();
     const slot = this.previousSlot(now);
     if (await this.repo.isClaimed(slot)) return;
+    // A slot can only have been "missed" if a bot was running the schedule before;
+    // a fresh install (or a newly configured digest) starts with the next slot.
+    if (!(await this.repo.hasScheduledHistory())) return;
     const missedByMs = now.getTime() - slot.getTime();
     if (missedByMs > this.graceMs) {
       this.logger.info('missed digest slot is too old to post late; skipped', {

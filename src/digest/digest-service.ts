@@ -66,8 +66,16 @@ export class DigestService {
     if (digest.failures.length > 0) this.logger.warn('digest has unavailable metrics', { failures: digest.failures });
     try {
       const posted = await outbox.post(message(channel, digest));
+      // Audit first: a completed row then always has its audit entry.
+      await this.audit(id, 'system', {
+        kind: 'scheduled',
+        slot: slotAt.getTime(),
+        late,
+        channel,
+        ts: posted.ts,
+        digest,
+      });
       await this.record(id, digest, generatedAt, { channel: posted.channel, ts: posted.ts });
-      await this.audit(id, 'system', { kind: 'scheduled', slot: slotAt.getTime(), late, channel, ts: posted.ts, digest });
       this.logger.info('digest posted', { slot: slotAt.toISOString(), late, channel });
       return 'posted';
     } catch (err) {
@@ -109,9 +117,9 @@ export class DigestService {
         throw err;
       }
     }
-    await this.record(id, digest, generatedAt, { channel: ts === null ? null : channel, ts });
     const shown = ts === null ? 'ephemeral' : 'channel';
     await this.audit(id, userId, { kind: 'on_demand', channel, ts, shown, digest });
+    await this.record(id, digest, generatedAt, { channel: ts === null ? null : channel, ts });
     return ts === null ? { shown: 'ephemeral' } : { shown: 'channel', ts };
   }
 

@@ -34,7 +34,11 @@ export function registerSecopsCommand(app: App, deps: { service: DigestService |
         userId: command.user_id,
         channel: command.channel_id,
         showEphemeral: async (digest) => {
-          await respond({ response_type: 'ephemeral', text: digest.text, blocks: digest.blocks as (KnownBlock | Block)[] });
+          await respond({
+            response_type: 'ephemeral',
+            text: digest.text,
+            blocks: digest.blocks as (KnownBlock | Block)[],
+          });
         },
       });
     } catch (err) {

@@ -68,13 +68,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const databaseFile = resolve(dataDir, `sandbox-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`);
     const botPort = await freePort();
     const env = botEnv(world, { databaseFile, botPort, logLevel });
-    const bot: Bot = await createBot(loadConfig(env));
+    const config = loadConfig(env);
+    const bot: Bot = await createBot(config);
     stack.push(() => bot.stop());
     const botUrl = `http://${HOST}:${bot.port}`;
     const page = await startPageServer({
       world,
       botUrl,
-      policy: loadConfig(env).policy,
+      policy: config.policy,
       port: options.port ?? (await portOrAny(DEFAULT_PAGE_PORT)),
       host: HOST,
       logger,

@@ -15,6 +15,14 @@ export function severityName(severity: Severity): string {
   return `${severity} (${SEVERITY_NAMES[severity]})`;
 }
 
+/**
+ * TheHive ids look like `~40968`; escaping would turn the tilde into a look-alike that cannot be
+ * copied into `/hive`. A lone tilde cannot start strikethrough, so such ids are shown as they are.
+ */
+export function displayId(alertId: string): string {
+  return /^~?[A-Za-z0-9_-]{1,64}$/.test(alertId) ? alertId : escapeMrkdwn(alertId, 64);
+}
+
 export interface NoticeView {
   alertId: string;
   severity: Severity;
@@ -28,7 +36,7 @@ export interface NoticeView {
   promoted?: { caseNumber: number; caseUrl: string; by: string } | null;
 }
 
-type Block = Record<string, unknown>;
+type Block = { type: string; [key: string]: unknown };
 
 function mrkdwn(text: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } };
@@ -46,7 +54,7 @@ export function noticeBlocks(v: NoticeView): Block[] {
   const facts = [
     `*Title:* ${escapeMrkdwn(v.title, 300)}`,
     `*Severity:* ${severityName(v.severity)}    *Age:* ${formatDuration(v.ageMs)}    *Tier:* ${escapeMrkdwn(v.tierLabel)}`,
-    `*Alert:* <${v.alertUrl}|${escapeMrkdwn(v.alertId)} in TheHive>`,
+    `*Alert:* <${v.alertUrl}|${displayId(v.alertId)} in TheHive>`,
   ];
   const blocks: Block[] = [mrkdwn(headline), mrkdwn(facts.join('\n'))];
   if (v.promoted) return blocks;

@@ -169,14 +169,16 @@ export class SlaRepository {
 
   /** TheHive changed an alert's text or severity; the deadline is re-evaluated right away. */
   async updateFacts(alert: TicketAlert, now: number): Promise<void> {
-    await this.db('sla_alerts').where({ alert_id: alert.id, state: 'open' }).update({
-      severity: alert.severity,
-      title: alert.title,
-      description: alert.description,
-      observables: JSON.stringify(alert.observables),
-      next_due: now,
-      updated_at: now,
-    });
+    await this.db('sla_alerts')
+      .where({ alert_id: alert.id, state: 'open' })
+      .update({
+        severity: alert.severity,
+        title: alert.title,
+        description: alert.description,
+        observables: JSON.stringify(alert.observables),
+        next_due: now,
+        updated_at: now,
+      });
   }
 
   /** Open alerts the poll no longer saw as open: they stop now. Returns how many stopped. */

@@ -1,0 +1,113 @@
+/**
+ * From an alert to one question in the user's DM: resolve who it is, honour their ignore rules,
+ * then claim and send the single DM.
+ */
+import { findMatchingRule } from '../core/confirm/ignore-rules.js';
+import { computeDeadline } from '../core/confirm/policy.js';
+import { askMessage } from './blocks.js';
+import type { ConfirmContext } from './context.js';
+import { duoUsernameFor } from './duo-username.js';
+import { closeAsk, postEscalation } from './escalation.js';
+import { isSlackUserId } from './intake-validation.js';
+import { moveAlert } from './transitions.js';
+import type { ConfirmAlert } from './types.js';
+
+type Resolved = { kind: 'found'; userId: string; email: string | null } | { kind: 'unknown'; why: string };
+
+const NOT_FOUND_ERRORS = new Set(['user_not_found', 'users_not_found', 'invalid_email', 'user_disabled']);
+
+/** users.info for an ID, users.lookupByEmail for an email. Throws only for transient failures. */
+export async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Resolved> {
+  let user: { id?: string; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } } | undefined;
+  try {
+    const res = isSlackUserId(ref)
+      ? await ctx.slack.users.info({ user: ref })
+      : await ctx.slack.users.lookupByEmail({ email: ref });
+    user = res.user;
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code && NOT_FOUND_ERRORS.has(code)) return { kind: 'unknown', why: `Slack: ${code}` };
+    throw err;
+  }
+  if (!user?.id) return { kind: 'unknown', why: 'Slack returned no user' };
+  if (user.deleted) return { kind: 'unknown', why: 'the Slack account is deactivated' };
+  if (user.is_bot || user.id === 'USLACKBOT') return { kind: 'unknown', why: 'the Slack account is a bot' };
+  return { kind: 'found', userId: user.id, email: user.profile?.email ?? null };
+}
+
+/**
+ * Moves a `new` alert on: escalated (unknown user), ignored (a rule matched) or asked (then DM).
+ * Also finishes whatever a dead process left: an asked alert without its DM, an unposted escalation.
+ */
+export async function processAlert(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
+  if (alert.status === 'asked') return askUser(ctx, alert);
+  if (alert.status === 'escalated') {
+    return postEscalation(ctx, alert);
+  }
+  if (alert.status !== 'new') return;
+  const who = await resolveWithRetry(ctx, alert);
+  if (who === null) return;
+  if (who.kind === 'unknown') {
+    await moveAlert(ctx, alert, { type: 'user_unknown' }, { outcomeDetail: who.why });
+    return;
+  }
+  const now = ctx.clock.now();
+  const rule = findMatchingRule(await ctx.rules.liveFor(who.userId, now.getTime()), who.userId, alert.title, now);
+  if (rule) {
+    await moveAlert(ctx, alert, { type: 'muted', ruleId: rule.id }, { userId: who.userId, ruleId: rule.id });
+    return;
+  }
+  const moved = await moveAlert(
+    ctx,
+    alert,
+    { type: 'user_resolved' },
+    {
+      userId: who.userId,
+      duoUsername: duoUsernameFor(who.email),
+      deadline: computeDeadline(now, ctx.policy).getTime(),
+    },
+  );
+  if (moved.ok) await askUser(ctx, moved.alert);
+}
+
+const RETRY_DELAYS_MS = [250, 1000, 4000];
+
+/** Slack may be briefly down or rate limiting; after a few tries the alert stays `new` for the next sweep. */
+async function resolveWithRetry(ctx: ConfirmContext, alert: ConfirmAlert): Promise<Resolved | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await resolveUser(ctx, alert.userRef);
+    } catch (err) {
+      if (attempt >= RETRY_DELAYS_MS.length) {
+        ctx.logger.error('confirm: could not resolve the user; will retry at the next sweep', { alert: alert.id, err });
+        return null;
+      }
+      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
+    }
+  }
+}
+
+/**
+ * Sends the one question for this alert. The claim (dm_claimed_at) is taken before posting, so
+ * a restart or a second replica never sends a second DM. If the process dies between the claim
+ * and the post, the DM is not re-sent (at most once): the alert stays `asked` and its deadline
+ * escalates it as no_response, with a note that delivery was not confirmed.
+ */
+export async function askUser(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
+  const now = ctx.clock.now().getTime();
+  if (!alert.userId || alert.dmClaimedAt !== null) return;
+  try {
+    const channel = await ctx.outbox.dmChannel(alert.userId);
+    if (!(await ctx.repo.claimDm(alert.id, channel, now))) return;
+    const posted = await ctx.outbox.post({ channel, ...askMessage(alert, alert.deadline) });
+    await ctx.repo.dmSent(alert.id, posted.channel, posted.ts, now);
+    // Answered before we learnt the message's ts: take its buttons away now.
+    const current = await ctx.repo.get(alert.id);
+    if (current && current.status !== 'asked' && current.status !== 'verifying') {
+      await closeAsk(ctx, current, 'Answered');
+    }
+  } catch (err) {
+    ctx.logger.error('confirm: the DM could not be sent', { alert: alert.id, err });
+    await ctx.repo.audit(alert.id, 'system', 'dm_failed', { error: String(err) }, now);
+  }
+}

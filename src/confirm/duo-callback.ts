@@ -1,0 +1,107 @@
+/**
+ * `GET /duo/callback`: where Duo sends the browser back. The state must be ours, unused and
+ * fresh; the code must exchange for an "allow" for the alert's own user. Anything else fails
+ * the check. The page says what happened, escaped, and nothing more.
+ */
+import { escapeHtml } from '../core/confirm/escape.js';
+import { ignoreChoicesFor } from '../core/confirm/ignore-rules.js';
+import type { HttpResponse } from '../http/server.js';
+import { confirmedMessage } from './blocks.js';
+import type { ConfirmContext } from './context.js';
+import { closeAsk } from './escalation.js';
+import { moveAlert } from './transitions.js';
+import type { ConfirmAlert } from './types.js';
+
+interface Outcome {
+  status: number;
+  title: string;
+  message: string;
+}
+
+const TOLD = 'The security team has been told.';
+
+export async function handleDuoCallback(ctx: ConfirmContext, query: URLSearchParams): Promise<HttpResponse> {
+  return page(await settle(ctx, query));
+}
+
+async function settle(ctx: ConfirmContext, query: URLSearchParams): Promise<Outcome> {
+  const state = query.get('state') ?? '';
+  const code = query.get('duo_code') ?? query.get('code') ?? '';
+  if (state === '') return { status: 400, title: 'Invalid link', message: 'This link is missing its state.' };
+  const now = ctx.clock.now().getTime();
+  const consumed = await ctx.duoStates.consume(state, now);
+  if (!consumed.ok && consumed.reason === 'unknown') {
+    return { status: 400, title: 'Invalid link', message: 'This verification link is not valid.' };
+  }
+  const alert = await ctx.repo.get(consumed.ok ? consumed.row.alertId : consumed.row.alertId);
+  if (!alert) return { status: 404, title: 'Unknown alert', message: 'The alert for this link no longer exists.' };
+  if (alert.status !== 'verifying') {
+    const already = consumed.ok ? '' : ' This link was already used or has expired.';
+    return { status: 409, title: 'Nothing to do', message: `${finalWords(alert)}${already}` };
+  }
+  if (!consumed.ok) {
+    const detail = consumed.reason === 'replayed' ? 'the Duo link was used twice' : 'the Duo link expired';
+    return fail(
+      ctx,
+      alert,
+      detail,
+      `This verification link ${consumed.reason === 'replayed' ? 'was already used' : 'has expired'}.`,
+    );
+  }
+  const duoError = query.get('error');
+  if (duoError) return fail(ctx, alert, `Duo returned an error: ${duoError}`, 'Duo could not complete the check.');
+  if (code === '') return fail(ctx, alert, 'the callback carried no Duo code', 'The link is missing the Duo code.');
+  if (!ctx.secondFactor || !alert.duoUsername) {
+    return fail(ctx, alert, 'Duo is not configured', 'Duo is not configured on this bot.');
+  }
+  const outcome = await ctx.secondFactor.verify(code, alert.duoUsername);
+  if (!outcome.ok) return fail(ctx, alert, `${outcome.reason}: ${outcome.detail}`, 'Duo did not confirm it was you.');
+  const moved = await moveAlert(ctx, alert, { type: 'verified', by: alert.userId! });
+  if (!moved.ok) return { status: 409, title: 'Nothing to do', message: moved.message };
+  await closeAsk(ctx, moved.alert, ':white_check_mark: Verified with Duo');
+  if (moved.alert.dmChannel) {
+    await ctx.outbox
+      .post({ channel: moved.alert.dmChannel, ...confirmedMessage(moved.alert, ignoreChoicesFor(ctx.policy)) })
+      .catch((err: unknown) => ctx.logger.warn('confirm: thank-you DM failed', { alert: alert.id, err }));
+  }
+  return { status: 200, title: 'Verified', message: 'Thanks — it was you. You can close this window.' };
+}
+
+async function fail(ctx: ConfirmContext, alert: ConfirmAlert, detail: string, what: string): Promise<Outcome> {
+  const moved = await moveAlert(
+    ctx,
+    alert,
+    { type: 'verification_failed', by: alert.userId!, detail },
+    { outcomeDetail: detail },
+  );
+  if (!moved.ok) return { status: 409, title: 'Nothing to do', message: moved.message };
+  return { status: 403, title: 'Not verified', message: `${what} ${TOLD}` };
+}
+
+function finalWords(alert: ConfirmAlert): string {
+  switch (alert.status) {
+    case 'confirmed':
+      return 'This alert was already confirmed.';
+    case 'escalated':
+      return 'This alert was already sent to the security team.';
+    case 'ignored':
+      return 'This alert was muted.';
+    default:
+      return 'This alert is not waiting for a Duo check.';
+  }
+}
+
+function page(o: Outcome): HttpResponse {
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(o.title)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head>
+<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>${escapeHtml(o.title)}</h1><p>${escapeHtml(o.message)}</p></body></html>`;
+  return {
+    status: o.status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'referrer-policy': 'no-referrer',
+    },
+    body,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The "did you do this?" feature: intake → DM → Duo → confirmed, or escalation to the channel.
+ * State lives in the database; this object only wires the parts and tracks background work
+ * so `stop()` can let it finish.
+ */
+import type { SecondFactorPort } from '../core/ports.js';
+import type { Feature, FeatureActivity, FeatureDeps } from '../feature.js';
+import { processAlert } from './asking.js';
+import type { ConfirmContext } from './context.js';
+import { DeadlineScheduler } from './deadline-scheduler.js';
+import { DuoStateStore } from './duo-states.js';
+import { registerConfirmRoutes } from './http-routes.js';
+import { IgnoreRuleStore } from './ignore-rule-store.js';
+import { KnexConfirmationRepo } from './repository.js';
+import { commentHandler, registerConfirmListeners, testAlertHandler } from './slack-listeners.js';
+import { moveAlert } from './transitions.js';
+import type { IntakeInput, IntakeResult } from './types.js';
+
+export type ConfirmFeature = Feature & { intake(input: IntakeInput): Promise<IntakeResult> };
+
+const STOP_WAIT_MS = 3000;
+
+export function createConfirmFeature(
+  deps: FeatureDeps,
+  opts: { secondFactor: SecondFactorPort | null },
+): ConfirmFeature {
+  const logger = deps.logger.child({ component: 'confirm' });
+  const repo = new KnexConfirmationRepo(deps.db);
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => {});
+    return p;
+  };
+  let scheduler: DeadlineScheduler | null = null;
+  const ctx: ConfirmContext = {
+    repo,
+    duoStates: new DuoStateStore(deps.db),
+    rules: new IgnoreRuleStore(deps.db),
+    outbox: deps.outbox,
+    slack: deps.slack,
+    secondFactor: opts.secondFactor,
+    policy: deps.config.policy.confirm,
+    clock: deps.clock,
+    logger,
+    escalationChannel: deps.config.slack.escalationChannel,
+    changed: () => scheduler?.rearm(),
+  };
+
+  const runInBackground = (what: string, work: () => Promise<void>) => {
+    void track(work()).catch((err: unknown) => logger.error(`confirm: ${what} failed`, { err }));
+  };
+
+  const fireDue = async (now: Date) => {
+    for (const alert of await repo.due(now.getTime())) {
+      const detail = alert.dmTs ? null : 'the question DM was never confirmed as delivered';
+      await track(moveAlert(ctx, alert, { type: 'timed_out' }, detail ? { outcomeDetail: detail } : {}));
+    }
+  };
+
+  /** Finishes what a stopped or crashed process left half done; every step is claimed, so replicas may overlap. */
+  const sweep = async () => {
+    for (const alert of await repo.unfinished()) await processAlert(ctx, alert);
+  };
+
+  const intake = async (input: IntakeInput): Promise<IntakeResult> => {
+    const { alert, created } = await repo.create(input, deps.clock.now().getTime());
+    if (created) runInBackground('processing a new alert', () => processAlert(ctx, alert));
+    return { id: alert.id, status: alert.status, created };
+  };
+
+  return {
+    name: 'confirm',
+    helpLines: ['• `test` — send yourself a harmless test security alert, to see how confirmation works'],
+    dmHandlers: [testAlertHandler(intake), commentHandler(ctx)],
+    intake,
+    registerSlack(app) {
+      registerConfirmListeners(app, ctx, track);
+    },
+    registerHttp(http) {
+      registerConfirmRoutes(http, { ctx, db: deps.db, apiToken: deps.config.apiToken, intake });
+    },
+    async start() {
+      logger.info(
+        opts.secondFactor
+          ? `confirm: on, verifying "yes" answers with ${opts.secondFactor.name}`
+          : 'confirm: on, but DUO_* is not set, so a "yes" is escalated as unverified (2fa_unavailable)',
+      );
+      if (deps.config.apiToken === null) logger.info('confirm: REST API off (API_TOKEN is not set)');
+      scheduler = new DeadlineScheduler(repo, deps.lease, deps.clock, fireDue, logger);
+      scheduler.start();
+      deps.lease.onChange((held) => {
+        if (held) runInBackground('start-up sweep', sweep);
+      });
+      if (deps.lease.isHeld()) runInBackground('start-up sweep', sweep);
+    },
+    async stop() {
+      await scheduler?.stop();
+      const pending = Promise.allSettled([...inFlight]);
+      await Promise.race([pending, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+    },
+    async activity(since: Date): Promise<FeatureActivity> {
+      const counts = await repo.countTransitionsSince(since.getTime());
+      return {
+        confirmations: {
+          asked: counts['confirm.asked'] ?? 0,
+          confirmed: counts['confirm.confirmed'] ?? 0,
+          escalated: counts['confirm.escalated'] ?? 0,
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * REST intake (`POST /api/alerts`, `GET /api/alerts/:id`) and the Duo callback route.
+ * The API exists only when API_TOKEN is set; the token is compared in constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HttpRequest, HttpResponse, HttpServer } from '../http/server.js';
+import { listAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import type { ConfirmContext } from './context.js';
+import { handleDuoCallback } from './duo-callback.js';
+import { validateAlertBody } from './intake-validation.js';
+import { alertSubject, type IntakeInput, type IntakeResult } from './types.js';
+
+export interface ConfirmRoutesDeps {
+  ctx: ConfirmContext;
+  db: Db;
+  apiToken: string | null;
+  intake(input: IntakeInput): Promise<IntakeResult>;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+function authorized(req: HttpRequest, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length either.
+  return match !== null && timingSafeEqual(digest(match[1]!.trim()), digest(token));
+}
+
+export function registerConfirmRoutes(http: HttpServer, deps: ConfirmRoutesDeps): void {
+  const guard = (req: HttpRequest): HttpResponse | null => {
+    if (deps.apiToken === null) {
+      return { status: 404, body: { error: 'The REST API is disabled: set API_TOKEN to enable it.' } };
+    }
+    if (!authorized(req, deps.apiToken)) {
+      return {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer' },
+        body: { error: 'missing or wrong bearer token' },
+      };
+    }
+    return null;
+  };
+
+  http.route('POST', '/api/alerts', async (req) => {
+    const refused = guard(req);
+    if (refused) return refused;
+    let body: unknown;
+    try {
+      body = JSON.parse((await req.body()).toString('utf8'));
+    } catch {
+      return { status: 400, body: { error: 'body is not valid JSON' } };
+    }
+    const checked = validateAlertBody(body);
+    if (!checked.ok) return { status: 400, body: { error: checked.message } };
+    const result = await deps.intake(checked.input);
+    return { status: result.created ? 201 : 200, body: { id: result.id, status: result.status } };
+  });
+
+  http.route('GET', '/api/alerts/:id', async (req) => {
+    const refused = guard(req);
+    if (refused) return refused;
+    const alert = /^\d{1,15}$/.test(req.params.id ?? '') ? await deps.ctx.repo.get(Number(req.params.id)) : null;
+    if (!alert) return { status: 404, body: { error: 'no such alert' } };
+    const history = await listAudit(deps.db, alertSubject(alert.id));
+    return {
+      status: 200,
+      body: {
+        id: alert.id,
+        status: alert.status,
+        reason: alert.escalationReason,
+        detail: alert.outcomeDetail,
+        user: alert.userId ?? alert.userRef,
+        title: alert.title,
+        created_at: new Date(alert.createdAt).toISOString(),
+        deadline: alert.deadline === null ? null : new Date(alert.deadline).toISOString(),
+        rule_id: alert.ruleId,
+        comment: alert.comment,
+        history: history.map((e) => ({ at: e.at.toISOString(), actor: e.actor, action: e.action, ...e.details })),
+      },
+    };
+  });
+
+  http.route('GET', '/duo/callback', (req) => handleDuoCallback(deps.ctx, req.query));
+}

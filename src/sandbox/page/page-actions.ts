@@ -1,0 +1,189 @@
+/**
+ * What the people on the page can do, each one a call into a simulator: the simulated humans act
+ * through the same Slack envelopes, Duo redirects and vendor records the bot sees in production.
+ */
+import type { NewAlertInput } from '../thehive/thehive-simulator.js';
+import type { DuoOutcome, SandboxWorld } from './page-state.js';
+
+/** A request the page made that cannot be carried out; its message is shown to the user. */
+export class PageActionError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function text(body: Json, key: string, max = 4000): string {
+  const value = body[key];
+  if (typeof value !== 'string') throw new PageActionError(`${key} is required`);
+  if (value.length > max) throw new PageActionError(`${key} is longer than ${max} characters`);
+  return value;
+}
+
+function optionalText(body: Json, key: string): string | undefined {
+  return body[key] === undefined || body[key] === null || body[key] === '' ? undefined : text(body, key);
+}
+
+/** The simulators throw plain Errors for unknown users, channels or buttons: the page should say so. */
+function asPageError<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (err) {
+    throw new PageActionError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export interface PageActionsOptions {
+  world: SandboxWorld;
+  /** The bot's HTTP base; links to it are followed server-side to reach the Duo prompt behind them. */
+  botUrl: string;
+  duoOutcomes: DuoOutcome[];
+  onDuoChange: () => void;
+}
+
+export function pageActions({ world, botUrl, duoOutcomes, onDuoChange }: PageActionsOptions) {
+  const { slack, duo, thehive, nanitor } = world;
+
+  /** Registers the prompt a Duo authorize URL describes, as the user's browser GET would. */
+  const openDuoPrompt = (url: URL) => {
+    const promptId = asPageError(() => duo.approveUrlFor(url.toString()));
+    onDuoChange();
+    return { kind: 'duo', promptId };
+  };
+
+  return {
+    /** A message in the DM with the bot, or a reply in one of its threads. */
+    dm(body: Json) {
+      const user = text(body, 'user', 40);
+      const threadTs = optionalText(body, 'threadTs');
+      const envelope = asPageError(() => slack.sendDm(user, text(body, 'text'), threadTs ? { threadTs } : {}));
+      return { envelope };
+    },
+
+    /** `/secops status` typed into any conversation. */
+    slash(body: Json) {
+      const typed = text(body, 'text').trim();
+      const match = /^(\/[a-z0-9_-]+)\s*([\s\S]*)$/i.exec(typed);
+      if (!match) throw new PageActionError('a slash command looks like /secops status');
+      const [, command, rest] = match;
+      const envelope = asPageError(() =>
+        slack.slashCommand(text(body, 'user', 40), text(body, 'channel', 40), command!.toLowerCase(), rest),
+      );
+      return { envelope };
+    },
+
+    mention(body: Json) {
+      const envelope = asPageError(() =>
+        slack.sendMention(text(body, 'user', 40), text(body, 'channel', 40), text(body, 'text')),
+      );
+      return { envelope };
+    },
+
+    click(body: Json) {
+      const value = optionalText(body, 'value');
+      const envelope = asPageError(() =>
+        slack.clickButton(
+          text(body, 'user', 40),
+          { channel: text(body, 'channel', 40), ts: text(body, 'ts', 40) },
+          text(body, 'actionId', 255),
+          value,
+        ),
+      );
+      return { envelope };
+    },
+
+    /**
+     * A link the bot sent. Duo's prompt runs on a self-signed certificate the browser would refuse,
+     * so the page asks here instead: Duo authorize URLs become a prompt in the Duo panel, and links
+     * to the bot are followed (server-side) until they reach Duo or an ordinary page.
+     */
+    async openLink(body: Json) {
+      let url = asPageError(() => new URL(text(body, 'url')));
+      for (let hop = 0; hop < 5; hop++) {
+        if (url.host === duo.apiHost && url.pathname === '/oauth/v1/authorize') return openDuoPrompt(url);
+        if (url.origin !== new URL(botUrl).origin) return { kind: 'open', url: url.toString() };
+        const reply = await fetch(url, { redirect: 'manual' });
+        await reply.body?.cancel();
+        const location = reply.headers.get('location');
+        if (reply.status < 300 || reply.status >= 400 || !location) return { kind: 'open', url: url.toString() };
+        url = new URL(location, url);
+      }
+      throw new PageActionError('too many redirects');
+    },
+
+    /** Approve or Deny in the Duo panel; Duo then sends the browser back to the bot's callback. */
+    async duoDecide(body: Json) {
+      const promptId = text(body, 'promptId', 200);
+      const decision = text(body, 'decision', 10);
+      if (decision !== 'allow' && decision !== 'deny') throw new PageActionError('decision must be allow or deny');
+      const prompt = duo.pending().find((candidate) => candidate.id === promptId);
+      if (!prompt) throw new PageActionError('this Duo prompt has expired or was already answered');
+      const redirect = asPageError(() => duo.decide(promptId, decision));
+      const outcome: DuoOutcome = {
+        promptId,
+        username: prompt.username,
+        decision,
+        at: Date.now(),
+        callbackStatus: null,
+        callbackText: '',
+      };
+      duoOutcomes.unshift(outcome);
+      duoOutcomes.splice(20);
+      try {
+        const reply = await fetch(redirect, { redirect: 'manual' });
+        outcome.callbackStatus = reply.status;
+        outcome.callbackText = pageText(await reply.text()).slice(0, 300);
+      } catch (err) {
+        outcome.callbackText = `the bot's callback did not answer: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      onDuoChange();
+      return outcome;
+    },
+
+    hiveCreate(body: Json) {
+      const severity = Number(body.severity);
+      if (![1, 2, 3, 4].includes(severity)) throw new PageActionError('severity must be 1, 2, 3 or 4');
+      const observables = (optionalText(body, 'observables') ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .map((line): string | { dataType: string; data: string } => {
+          const typed = /^([a-z_-]+):\s*(.+)$/i.exec(line);
+          return typed && !/^https?$/i.test(typed[1]!) ? { dataType: typed[1]!, data: typed[2]! } : line;
+        });
+      const input: NewAlertInput = {
+        title: text(body, 'title', 500).trim() || 'Untitled alert',
+        description: optionalText(body, 'description') ?? '',
+        severity,
+        observables,
+        source: 'sandbox',
+      };
+      const alert = asPageError(() => thehive.addAlert(input));
+      return { id: alert._id };
+    },
+
+    hiveClose(body: Json) {
+      asPageError(() => thehive.closeAlert(text(body, 'id', 100)));
+      return { ok: true };
+    },
+
+    nanitorSet(body: Json) {
+      const health = Number(body.health);
+      const p0 = Number(body.p0);
+      if (!Number.isFinite(health) || health < 0 || health > 100)
+        throw new PageActionError('health must be 0-1 or 0-100');
+      if (!Number.isInteger(p0) || p0 < 0) throw new PageActionError('P0 must be a whole number ≥ 0');
+      nanitor.set({ health, p0 });
+      return nanitor.state();
+    },
+  };
+}
+
+export type PageActions = ReturnType<typeof pageActions>;
+
+/** The visible words of the bot's callback page, for the Duo panel's "what happened" line. */
+function pageText(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&[a-z#0-9]+;/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

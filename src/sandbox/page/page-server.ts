@@ -1,0 +1,193 @@
+/**
+ * The sandbox page's own server: static files, a JSON API for what the simulated people do, the
+ * current state, and a WebSocket that pushes every change the simulators report.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname } from 'node:path';
+import type { Logger } from 'winston';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Policy } from '../../config/policy.js';
+import { PageActionError, type PageActions, pageActions } from './page-actions.js';
+import {
+  type DuoOutcome,
+  duoSnapshot,
+  hiveSnapshot,
+  type PageEvent,
+  phoneSnapshot,
+  policySnapshot,
+  type SandboxWorld,
+  slackSnapshot,
+  watchWorld,
+} from './page-state.js';
+
+export type { SandboxWorld } from './page-state.js';
+
+export interface PageServerOptions {
+  world: SandboxWorld;
+  botUrl: string;
+  policy: Policy;
+  port: number;
+  host: string;
+  logger: Logger;
+}
+
+export interface PageServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const STATIC_DIR = new URL('./static/', import.meta.url);
+const STATIC_FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/index.html': 'index.html',
+  '/app.js': 'app.js',
+  '/blocks.js': 'blocks.js',
+  '/mrkdwn.js': 'mrkdwn.js',
+  '/panels.js': 'panels.js',
+  '/style.css': 'style.css',
+};
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+const MAX_BODY_BYTES = 64 * 1024;
+
+type Handler = (body: Record<string, unknown>) => unknown;
+
+function routes(actions: PageActions): Record<string, Handler> {
+  return {
+    '/api/dm': actions.dm,
+    '/api/slash': actions.slash,
+    '/api/mention': actions.mention,
+    '/api/click': actions.click,
+    '/api/open-link': actions.openLink,
+    '/api/duo/decide': actions.duoDecide,
+    '/api/hive/alerts': actions.hiveCreate,
+    '/api/hive/close': actions.hiveClose,
+    '/api/nanitor': actions.nanitorSet,
+  };
+}
+
+export async function startPageServer(options: PageServerOptions): Promise<PageServer> {
+  const { world, logger } = options;
+  const duoOutcomes: DuoOutcome[] = [];
+  const sockets = new Set<WebSocket>();
+  const publish = (event: PageEvent) => {
+    const frame = JSON.stringify(event);
+    for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(frame);
+  };
+  const publishDuo = () => publish({ type: 'duo', data: duoSnapshot(world.duo, duoOutcomes) });
+  const handlers = routes(pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo }));
+  const unwatch = watchWorld(world, () => duoOutcomes, publish);
+
+  const state = () => ({
+    slack: slackSnapshot(world.slack),
+    hive: hiveSnapshot(world.thehive),
+    phone: phoneSnapshot(world.twilio),
+    duo: duoSnapshot(world.duo, duoOutcomes),
+    nanitor: world.nanitor.state(),
+    policy: policySnapshot(options.policy),
+    links: { duoHost: world.duo.apiHost, botUrl: options.botUrl },
+    now: Date.now(),
+  });
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.warn('page request failed', { path: req.url, err });
+      if (!res.headersSent) sendJson(res, 500, { error: 'the sandbox server failed; see its log' });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sandbox.local').pathname;
+    if (req.method === 'GET' && path === '/api/state') return sendJson(res, 200, state());
+    if (req.method === 'GET' && STATIC_FILES[path]) return sendStatic(res, STATIC_FILES[path]);
+    const handler = handlers[path];
+    if (req.method === 'POST' && handler) {
+      // Only JSON bodies: a form on another site cannot send one without a CORS preflight we never grant.
+      if (!req.headers['content-type']?.startsWith('application/json')) {
+        return sendJson(res, 415, { error: 'send application/json' });
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        return sendJson(res, 400, { error: err instanceof Error ? err.message : 'bad request' });
+      }
+      try {
+        return sendJson(res, 200, await handler(body));
+      } catch (err) {
+        if (err instanceof PageActionError) return sendJson(res, 400, { error: err.message });
+        throw err;
+      }
+    }
+    sendJson(res, 404, { error: 'not found' });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://sandbox.local').pathname !== '/ws') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${options.host}:${port}/`,
+    async close() {
+      unwatch();
+      for (const socket of sockets) socket.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function sendStatic(res: ServerResponse, file: string): Promise<void> {
+  const content = await readFile(new URL(file, STATIC_DIR));
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+    // The page only ever runs its own scripts; message text can never become markup that executes.
+    'content-security-policy':
+      "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(content);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('send a JSON object');
+  return parsed as Record<string, unknown>;
+}

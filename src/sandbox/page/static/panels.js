@@ -1,0 +1,182 @@
+// The outside world's panels: Duo prompts, TheHive alerts, the on-call phone and Nanitor's numbers.
+// Everything from the simulators is shown with textContent, never as markup.
+
+const $ = (id) => document.getElementById(id);
+let api = null;
+
+function node(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function button(label, className, onClick) {
+  const el = node('button', className, label);
+  el.type = 'button';
+  el.addEventListener('click', onClick);
+  return el;
+}
+
+function formatAge(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+const clock = (at) => new Date(at).toLocaleTimeString();
+
+/** Where an alert stands against the sandbox SLA policy, as the bot's tiers see it. */
+function tierText(alert, policy, now) {
+  if (alert.state !== 'New' && alert.state !== 'InProgress' && alert.state !== 'Updated') return '';
+  const rule = policy.severities[alert.severity];
+  if (!rule?.enabled) return 'no SLA for this severity';
+  const age = now - alert.createdAt;
+  const passed = rule.tiers.filter((tier) => tier.afterMs <= age).length;
+  const next = rule.tiers[passed];
+  const done = passed ? `tier ${passed}/${rule.tiers.length} due` : 'within SLA';
+  return next ? `${done} · next (${next.notify.join('+')}) in ${formatAge(next.afterMs - age)}` : `${done} · last tier`;
+}
+
+export function renderHive(world) {
+  const list = $('hive-alerts');
+  const alerts = [...world.hive].sort((a, b) => b.createdAt - a.createdAt);
+  if (!alerts.length) return list.replaceChildren(node('div', 'empty', 'No alerts yet.'));
+  const now = Date.now();
+  list.replaceChildren(
+    ...alerts.map((alert) => {
+      const card = node('div', 'card hive-alert');
+      card.dataset.alertId = alert.id;
+      const title = node('div', 'title');
+      title.append(node('span', `sev sev-${alert.severity}`, `S${alert.severity}`), ` ${alert.title}`);
+      const row = node('div', 'row');
+      row.append(
+        node('span', 'alert-id', alert.id),
+        node('span', 'alert-age', `age ${formatAge(now - alert.createdAt)}`),
+        node('span', 'alert-state', alert.state),
+        node('span', 'alert-case', alert.caseId ? `case #${alert.caseNumber ?? '?'} (${alert.caseId})` : 'no case'),
+      );
+      card.append(title, row);
+      const tier = tierText(alert, world.policy, now);
+      if (tier) card.append(node('div', 'row alert-tier', tier));
+      if (!alert.caseId && alert.state !== 'Closed' && alert.state !== 'Ignored') {
+        const actions = node('div', 'actions');
+        actions.append(button('Close in TheHive', 'small', () => act('/api/hive/close', { id: alert.id })));
+        card.append(actions);
+      }
+      return card;
+    }),
+  );
+}
+
+function numberLabel(number, world) {
+  if (world.policy.oncall.primary.includes(number)) return `${number} (on-call)`;
+  if (world.policy.oncall.seniors.includes(number)) return `${number} (senior)`;
+  return number;
+}
+
+export function renderPhone(world) {
+  const items = [
+    ...world.phone.sms.map((sms) => ({ ...sms, kind: 'sms' })),
+    ...world.phone.calls.map((call) => ({ ...call, kind: 'call' })),
+  ].sort((a, b) => b.at - a.at);
+  const list = $('phone-items');
+  if (!items.length) return list.replaceChildren(node('div', 'empty', 'No texts or calls yet.'));
+  list.replaceChildren(
+    ...items.map((item) => {
+      const card = node('div', `card phone-${item.kind}`);
+      card.dataset.sid = item.sid;
+      const head = item.kind === 'sms' ? '💬 SMS to ' : '📞 Call to ';
+      card.append(node('div', 'title', `${head}${numberLabel(item.to, world)}`));
+      card.append(node('div', 'row', `${clock(item.at)} · ${item.status}`));
+      if (item.kind === 'sms') card.append(node('div', 'phone-text', item.body));
+      else for (const line of item.spoken) card.append(node('div', 'phone-text spoken', `“${line}”`));
+      return card;
+    }),
+  );
+}
+
+export function renderDuo(world) {
+  const pending = $('duo-pending');
+  if (!world.duo.pending.length) pending.replaceChildren(node('div', 'empty', 'No login waiting for approval.'));
+  else {
+    pending.replaceChildren(
+      ...world.duo.pending.map((prompt) => {
+        const card = node('div', 'card duo-prompt');
+        card.dataset.promptId = prompt.id;
+        card.append(node('div', 'title', `Login request for ${prompt.username}`));
+        card.append(node('div', 'row', `asked at ${clock(prompt.at)}`));
+        const actions = node('div', 'actions');
+        actions.append(
+          button('Approve', 'sk-button sk-primary', () => decide(prompt.id, 'allow')),
+          button('Deny', 'sk-button sk-danger', () => decide(prompt.id, 'deny')),
+        );
+        card.append(actions);
+        return card;
+      }),
+    );
+  }
+  $('duo-outcomes').replaceChildren(
+    ...world.duo.outcomes.slice(0, 5).map((outcome) => {
+      const verdict = outcome.decision === 'allow' ? 'approved' : 'denied';
+      const answer = outcome.callbackStatus === null ? outcome.callbackText : `bot answered ${outcome.callbackStatus}`;
+      const line = node('div', 'small duo-outcome', `${clock(outcome.at)} ${outcome.username}: ${verdict} → ${answer}`);
+      if (outcome.callbackText) line.title = outcome.callbackText;
+      return line;
+    }),
+  );
+}
+
+export function renderNanitor(world, { keepInputs = false } = {}) {
+  const form = $('nanitor-form');
+  for (const name of ['health', 'p0']) {
+    const input = form.elements[name];
+    if (keepInputs && document.activeElement === input) continue;
+    input.value = String(world.nanitor[name]);
+  }
+}
+
+async function act(path, body) {
+  try {
+    return await api.post(path, body);
+  } catch (err) {
+    api.toast(err.message);
+    return null;
+  }
+}
+
+async function decide(promptId, decision) {
+  const outcome = await act('/api/duo/decide', { promptId, decision });
+  if (outcome) api.toast(`Duo ${decision === 'allow' ? 'approved' : 'denied'}; sent you back to the bot.`);
+}
+
+export function initPanels(deps) {
+  api = deps;
+  $('hive-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const created = await act('/api/hive/alerts', {
+      severity: Number(form.elements.severity.value),
+      title: form.elements.title.value,
+      description: form.elements.description.value,
+      observables: form.elements.observables.value,
+    });
+    if (created) form.reset();
+  });
+  $('nanitor-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = e.target;
+    const saved = await act('/api/nanitor', {
+      health: Number(form.elements.health.value),
+      p0: Number(form.elements.p0.value),
+    });
+    if (saved) api.toast('Nanitor updated.');
+  });
+  // Ages and tiers move with the clock, not only when TheHive changes.
+  setInterval(() => {
+    const world = api.getWorld();
+    if (world) renderHive(world);
+  }, 1000);
+}

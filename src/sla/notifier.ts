@@ -1,0 +1,236 @@
+/**
+ * Sends what a fired tier claimed: the Slack notice (posted once, then updated with a thread
+ * reply per later tier), SMS and calls. Each claimed row is attempted by exactly one replica;
+ * Twilio hiccups are retried with backoff and a final failure is told in the alert's thread.
+ */
+import type { Logger } from 'winston';
+import { maskNumber } from '../adapters/twilio/phone-numbers.js';
+import { escapeMrkdwn } from '../core/confirm/escape.js';
+import { formatDuration } from '../core/duration.js';
+import type { Clock, PhonePort, PhoneSendResult, TicketingPort } from '../core/ports.js';
+import type { OnCall, SlaPolicy } from '../core/sla/policy.js';
+import { isSecOpsError } from '../errors.js';
+import type { SlackOutbox } from '../slack/outbox.js';
+import { appendAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import { type NoticeView, noticeBlocks, noticeText, smsBody, spokenText } from './notice-blocks.js';
+import type { NotificationKey, NotificationRow, SlaRepository, TrackedAlert } from './repository.js';
+
+export interface RetryPolicy {
+  attempts: number;
+  /** wait before retry n (1-based) is baseMs * 2^(n-1) */
+  baseMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseMs: 400 };
+
+const RETRYABLE = ['unavailable', 'rate_limited', 'timeout'] as const;
+const METHOD_ORDER = ['slack', 'sms', 'call', 'escalate'];
+
+export interface SlaNotifierDeps {
+  db: Db;
+  repo: SlaRepository;
+  outbox: SlackOutbox;
+  ticketing: TicketingPort;
+  phone: PhonePort | null;
+  oncall: OnCall;
+  policy: SlaPolicy;
+  alertsChannel: string;
+  clock: Clock;
+  logger: Logger;
+  retry: RetryPolicy;
+}
+
+export class SlaNotifier {
+  constructor(private readonly d: SlaNotifierDeps) {}
+
+  /** Who a method reaches. Phone methods reach nobody while Twilio is off (the thread says so instead). */
+  recipients(method: string): string[] {
+    if (method === 'slack') return [this.d.alertsChannel];
+    if (!this.d.phone) return [];
+    if (method === 'sms' || method === 'call') return this.d.oncall.primary;
+    if (method === 'escalate') return this.d.oncall.seniors;
+    return [];
+  }
+
+  keysFor(tier: number, methods: string[]): NotificationKey[] {
+    return methods.flatMap((method) => this.recipients(method).map((recipient) => ({ tier, method, recipient })));
+  }
+
+  view(alert: TrackedAlert, now: number): NoticeView {
+    return {
+      alertId: alert.alertId,
+      severity: alert.severity,
+      title: alert.title,
+      ageMs: now - alert.createdAt,
+      tierLabel: alert.firedLabel ?? 'not yet breached',
+      alertUrl: this.d.ticketing.alertUrl(alert.alertId),
+      snoozeMs: this.d.policy.snoozeMs,
+      snoozedUntil: alert.snoozedUntil !== null && alert.snoozedUntil > now ? alert.snoozedUntil : null,
+      promoted:
+        alert.state === 'promoted' && alert.caseId !== null && alert.caseNumber !== null
+          ? {
+              caseNumber: alert.caseNumber,
+              caseUrl: this.d.ticketing.caseUrl({ id: alert.caseId, number: alert.caseNumber }),
+              by: 'a responder',
+            }
+          : null,
+    };
+  }
+
+  /**
+   * Sends every claimed, never-attempted notification of the alert (what this tier claimed, or what a
+   * crashed replica claimed and never tried), and says in the thread what cannot be sent at all.
+   */
+  async deliver(alertId: string, methods: string[], tier: number): Promise<void> {
+    await this.reportMissingPhone(alertId, methods);
+    const pending = await this.d.repo.notificationsFor(alertId, ['pending']);
+    pending.sort((a, b) => METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
+    for (const n of pending) {
+      if (!(await this.d.repo.startAttempt(n.id, this.d.clock.now().getTime()))) continue;
+      const alert = await this.d.repo.get(alertId);
+      if (!alert) continue;
+      await this.send(alert, n, tier);
+    }
+  }
+
+  /** Replaces the notice (if there is one) with the alert's current state. */
+  async refreshNotice(alert: TrackedAlert, promotedBy?: string): Promise<void> {
+    if (!alert.noticeChannel || !alert.noticeTs) return;
+    const view = this.view(alert, this.d.clock.now().getTime());
+    if (view.promoted && promotedBy) view.promoted.by = promotedBy;
+    await this.d.outbox.update({
+      channel: alert.noticeChannel,
+      ts: alert.noticeTs,
+      text: noticeText(view),
+      blocks: noticeBlocks(view),
+    });
+  }
+
+  /** A reply in the alert's thread, posting the notice first when no tier has posted it yet. */
+  async threadReply(alertId: string, text: string): Promise<void> {
+    const alert = await this.d.repo.get(alertId);
+    if (!alert) return;
+    const notice = await this.ensureNotice(alert);
+    await this.d.outbox.post({ channel: notice.channel, thread_ts: notice.ts, text });
+  }
+
+  private async send(alert: TrackedAlert, n: NotificationRow, tier: number): Promise<void> {
+    const log = this.d.logger.child({ alert: alert.alertId, tier: n.tier, method: n.method });
+    const now = () => this.d.clock.now().getTime();
+    try {
+      if (n.method === 'slack') {
+        await this.sendSlack(alert, tier);
+        await this.d.repo.finishAttempt(n.id, { status: 'sent' }, now());
+        await this.audit(alert.alertId, n, { status: 'sent' });
+        return;
+      }
+      const result = await this.withRetry(n, () => this.sendPhone(alert, n));
+      await this.d.repo.finishAttempt(n.id, { status: 'sent', sid: result.sid }, now());
+      await this.audit(alert.alertId, n, { status: 'sent', sid: result.sid });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn('SLA notification failed', { err: message });
+      await this.d.repo.finishAttempt(n.id, { status: 'failed', error: message.slice(0, 500) }, now());
+      await this.audit(alert.alertId, n, { status: 'failed', error: message });
+      if (n.method !== 'slack') {
+        const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
+        await this.threadReply(
+          alert.alertId,
+          `:warning: ${what} to ${maskNumber(n.recipient)} failed after ${this.d.retry.attempts} attempts: ${escapeMrkdwn(message, 300)}`,
+        ).catch((e: unknown) => log.error('could not report a failed notification in Slack', { err: e }));
+      }
+    }
+  }
+
+  private async sendSlack(alert: TrackedAlert, tier: number): Promise<void> {
+    const view = this.view(alert, this.d.clock.now().getTime());
+    if (!alert.noticeTs || !alert.noticeChannel) {
+      await this.ensureNotice(alert);
+      return;
+    }
+    await this.refreshNotice(alert);
+    const label = alert.firedLabel ?? `tier ${tier + 1}`;
+    await this.d.outbox.post({
+      channel: alert.noticeChannel,
+      thread_ts: alert.noticeTs,
+      text: `:rotating_light: SLA breached again: ${label}; the alert is now ${formatDuration(view.ageMs)} old.`,
+    });
+  }
+
+  private async ensureNotice(alert: TrackedAlert): Promise<{ channel: string; ts: string }> {
+    if (alert.noticeChannel && alert.noticeTs) return { channel: alert.noticeChannel, ts: alert.noticeTs };
+    const view = this.view(alert, this.d.clock.now().getTime());
+    const posted = await this.d.outbox.post({
+      channel: this.d.alertsChannel,
+      text: noticeText(view),
+      blocks: noticeBlocks(view),
+    });
+    await this.d.repo.setNotice(alert.alertId, posted.channel, posted.ts, this.d.clock.now().getTime());
+    return posted;
+  }
+
+  private async sendPhone(alert: TrackedAlert, n: NotificationRow): Promise<PhoneSendResult> {
+    const phone = this.d.phone;
+    if (!phone) throw new Error('Twilio is not configured');
+    const facts = {
+      alertId: alert.alertId,
+      severity: alert.severity,
+      title: alert.title,
+      ageMs: this.d.clock.now().getTime() - alert.createdAt,
+    };
+    if (n.method === 'sms') return phone.sendSms(n.recipient, smsBody(facts));
+    return phone.call(n.recipient, spokenText(facts, alert.firedLabel ?? `tier ${n.tier + 1}`));
+  }
+
+  private async withRetry<T>(n: NotificationRow, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (err) {
+        const retryable = RETRYABLE.some((code) => isSecOpsError(err, code));
+        if (!retryable || attempt >= this.d.retry.attempts) throw err;
+        await this.d.repo.recordAttempts(n.id, attempt + 1, this.d.clock.now().getTime());
+        await new Promise((r) => setTimeout(r, this.d.retry.baseMs * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  /** Once per alert and method: an honest line instead of a silent no-op. */
+  private async reportMissingPhone(alertId: string, methods: string[]): Promise<void> {
+    const phoneMethods = methods.filter((m) => m !== 'slack');
+    for (const method of phoneMethods) {
+      let problem: string | null = null;
+      if (!this.d.phone) problem = 'Twilio is not configured (TWILIO_* unset), so no SMS or call can be sent';
+      else if (this.recipients(method).length === 0)
+        problem = `no ${method === 'escalate' ? 'senior' : 'primary'} on-call number is configured (oncall in POLICY_FILE)`;
+      if (problem === null) continue;
+      const recipient = this.d.phone ? `no-${method}` : 'no-phone';
+      const key = { tier: -1, method: 'notice', recipient };
+      if (!(await this.d.repo.claimOnce(alertId, key, this.d.clock.now().getTime()))) continue;
+      await this.threadReply(alertId, `:warning: ${method} notification not sent: ${problem}.`);
+      await appendAudit(this.d.db, {
+        at: this.d.clock.now(),
+        actor: 'system',
+        action: 'sla.not_notified',
+        subject: `hive:${alertId}`,
+        details: { method, problem },
+      });
+    }
+  }
+
+  private async audit(alertId: string, n: NotificationRow, details: Record<string, unknown>): Promise<void> {
+    await appendAudit(this.d.db, {
+      at: this.d.clock.now(),
+      actor: 'system',
+      action: details.status === 'sent' ? 'sla.notified' : 'sla.notify_failed',
+      subject: `hive:${alertId}`,
+      details: {
+        tier: n.tier,
+        method: n.method,
+        recipient: n.method === 'slack' ? n.recipient : maskNumber(n.recipient),
+        ...details,
+      },
+    });
+  }
+}

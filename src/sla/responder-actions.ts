@@ -1,0 +1,119 @@
+/**
+ * Promote and snooze, shared by the notice buttons and `/hive`. Only responders may; every
+ * outcome is a message for the person who asked, and every change is audited with who did it.
+ */
+import type { Logger } from 'winston';
+import { escapeMrkdwn } from '../core/confirm/escape.js';
+import { formatDuration } from '../core/duration.js';
+import type { Clock, TicketCase, TicketingPort } from '../core/ports.js';
+import type { SlaPolicy } from '../core/sla/policy.js';
+import { isSecOpsError } from '../errors.js';
+import type { Responders } from '../slack/responders.js';
+import { appendAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import type { SlaMonitor } from './monitor.js';
+import { displayId } from './notice-blocks.js';
+import type { SlaNotifier } from './notifier.js';
+import type { SlaRepository } from './repository.js';
+
+export type ActionOutcome = { ok: boolean; message: string };
+
+export const SNOOZE_MINUTES_MIN = 1;
+export const SNOOZE_MINUTES_MAX = 1440;
+
+export interface ResponderActionsDeps {
+  db: Db;
+  repo: SlaRepository;
+  ticketing: TicketingPort;
+  notifier: SlaNotifier;
+  monitor: SlaMonitor;
+  responders: Responders;
+  policy: SlaPolicy;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class ResponderActions {
+  constructor(private readonly d: ResponderActionsDeps) {}
+
+  private async refuse(userId: string): Promise<ActionOutcome | null> {
+    if (await this.d.responders.isResponder(userId)) return null;
+    return { ok: false, message: `Only ${this.d.responders.describe()} may promote or snooze TheHive alerts.` };
+  }
+
+  async promote(alertId: string, userId: string): Promise<ActionOutcome> {
+    const refused = await this.refuse(userId);
+    if (refused) return refused;
+    const id = displayId(alertId);
+    const tracked = await this.d.repo.get(alertId);
+    if (tracked?.state === 'promoted' && tracked.caseId !== null && tracked.caseNumber !== null) {
+      const existing = { id: tracked.caseId, number: tracked.caseNumber };
+      return {
+        ok: true,
+        message: `Alert ${id} is already case #${existing.number}: ${this.d.ticketing.caseUrl(existing)}`,
+      };
+    }
+    let created: TicketCase;
+    try {
+      created = await this.d.ticketing.promote(alertId);
+    } catch (err) {
+      const reason = isSecOpsError(err) ? (err.userMessage ?? err.message) : 'unexpected error (see the bot log)';
+      this.d.logger.warn('promote failed', { component: 'sla', alert: alertId, user: userId, err });
+      return { ok: false, message: `Could not promote alert ${id} to a case: ${escapeMrkdwn(reason, 300)}` };
+    }
+    const now = this.d.clock.now();
+    await this.d.repo.markPromoted(alertId, created, now.getTime());
+    await appendAudit(this.d.db, {
+      at: now,
+      actor: userId,
+      action: 'sla.promoted',
+      subject: `hive:${alertId}`,
+      details: { caseId: created.id, caseNumber: created.number },
+    });
+    const after = await this.d.repo.get(alertId);
+    if (after) {
+      await this.d.notifier
+        .refreshNotice(after, userId)
+        .catch((err: unknown) =>
+          this.d.logger.warn('could not update the SLA notice after promotion', { alert: alertId, err }),
+        );
+    }
+    return {
+      ok: true,
+      message: `Alert ${id} promoted to case #${created.number}: ${this.d.ticketing.caseUrl(created)}. Escalation stopped.`,
+    };
+  }
+
+  async snooze(alertId: string, userId: string, minutes?: number): Promise<ActionOutcome> {
+    const refused = await this.refuse(userId);
+    if (refused) return refused;
+    const id = displayId(alertId);
+    const ms = minutes === undefined ? this.d.policy.snoozeMs : minutes * 60_000;
+    const now = this.d.clock.now();
+    const until = now.getTime() + ms;
+    if (!(await this.d.repo.snooze(alertId, until, now.getTime()))) {
+      const tracked = await this.d.repo.get(alertId);
+      const why = tracked ? `it is ${tracked.state}` : 'it is not an open alert I am tracking';
+      return { ok: false, message: `Cannot snooze alert ${id}: ${why}.` };
+    }
+    await appendAudit(this.d.db, {
+      at: now,
+      actor: userId,
+      action: 'sla.snoozed',
+      subject: `hive:${alertId}`,
+      details: { until, minutes: ms / 60_000 },
+    });
+    await this.d.monitor.rearm();
+    const tracked = await this.d.repo.get(alertId);
+    if (tracked?.noticeTs) {
+      await this.d.notifier.refreshNotice(tracked).catch(() => {});
+      await this.d.notifier
+        .threadReply(alertId, `:zzz: <@${userId}> snoozed this alert for ${formatDuration(ms)}.`)
+        .catch(() => {});
+    }
+    return {
+      ok: true,
+      message: `Alert ${id} snoozed for ${formatDuration(ms)}: no notification until ${new Date(until).toISOString()}; then the tier due fires once.`,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * `POST /twilio/status`: Twilio's message and call status callbacks. The signature is checked
+ * against the public URL Twilio called; a forged or unsigned request gets 403 and changes nothing.
+ */
+import type { Logger } from 'winston';
+import { validateTwilioSignature } from '../adapters/twilio/webhook-signature.js';
+import type { Clock } from '../core/ports.js';
+import type { HttpServer } from '../http/server.js';
+import { appendAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import type { SlaRepository } from './repository.js';
+
+export const TWILIO_STATUS_PATH = '/twilio/status';
+
+export interface TwilioStatusDeps {
+  db: Db;
+  repo: SlaRepository;
+  /** null while Twilio is not configured: every callback is refused */
+  authToken: string | null;
+  publicUrl: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+export function registerTwilioStatusRoute(http: HttpServer, d: TwilioStatusDeps): void {
+  http.route('POST', TWILIO_STATUS_PATH, async (req) => {
+    const params = Object.fromEntries(new URLSearchParams((await req.body()).toString('utf8')));
+    const query = req.query.toString();
+    const url = `${d.publicUrl}${TWILIO_STATUS_PATH}${query ? `?${query}` : ''}`;
+    const signature = req.headers['x-twilio-signature'];
+    if (
+      d.authToken === null ||
+      !validateTwilioSignature(d.authToken, url, params, typeof signature === 'string' ? signature : undefined)
+    ) {
+      d.logger.warn('rejected Twilio callback with a bad or missing signature', { component: 'twilio-status' });
+      return { status: 403, body: { error: 'invalid signature' } };
+    }
+    const sid = params.MessageSid ?? params.CallSid;
+    const status = params.MessageStatus ?? params.CallStatus;
+    if (!sid || !status) return { status: 400, body: { error: 'MessageSid/CallSid and a status are required' } };
+    const now = d.clock.now();
+    const notification = await d.repo.recordTwilioStatus(sid, status, params, now.getTime());
+    await appendAudit(d.db, {
+      at: now,
+      actor: 'twilio',
+      action: 'sla.delivery_status',
+      subject: notification ? `hive:${notification.alertId}` : `twilio:${sid}`,
+      details: { sid, status, method: notification?.method ?? null, tier: notification?.tier ?? null },
+    });
+    return { status: 204 };
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * The sandbox page in real headless Chromium, against the real bot and all five simulators: every
+ * click below travels through the page server into a simulator and on to the bot over the vendors'
+ * own protocols, and what the bot sends back reaches the page over its WebSocket.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  actAs,
+  CHROMIUM_PATH,
+  messageWith,
+  openConversation,
+  openSandboxPage,
+  type PageSession,
+  type,
+} from './page-driver.js';
+
+const skip = existsSync(CHROMIUM_PATH) ? false : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
+
+describe('sandbox page in Chromium', { skip, timeout: 120_000 }, () => {
+  let session: PageSession;
+  before(async () => {
+    session = await openSandboxPage();
+  });
+  after(async () => {
+    await session?.stop();
+  });
+
+  test('loads as a small Slack with the sidebar and the panels', async () => {
+    const { page } = session;
+    assert.equal(await page.title(), 'secops-bot sandbox');
+    const channels = await page.locator('#channel-list li').allTextContents();
+    assert.deepEqual(channels, ['# security-escalations', '# secops-alerts', '# secops-digest']);
+    assert.equal(await page.locator('#user-select').inputValue(), 'U0ALICE');
+    for (const panel of ['Duo', 'TheHive', 'On-call phone', 'Nanitor']) {
+      await page.locator('.panel h2', { hasText: panel }).waitFor();
+    }
+  });
+
+  test('DM hi → the greeting arrives live', async () => {
+    const { page } = session;
+    await openConversation(page, 'secops-bot');
+    await type(page, 'hi');
+    await messageWith(page, 'Hi Alice!').waitFor();
+  });
+
+  test('text from people is shown as text, never as markup', async () => {
+    const { page } = session;
+    await type(page, 'look <img src=x onerror="window.pwned=1"> & <b>not bold</b> *bold*');
+    const mine = messageWith(page, 'look');
+    await mine.waitFor();
+    assert.equal(await mine.locator('.message-body img').count(), 0);
+    assert.match((await mine.locator('.message-body').textContent()) ?? '', /<img src=x onerror="window\.pwned=1">/);
+    assert.equal(
+      await mine
+        .locator('.message-body b')
+        .allTextContents()
+        .then((t) => t.join('|')),
+      'bold',
+    );
+    assert.equal(await page.evaluate(() => (globalThis as { pwned?: number }).pwned), undefined);
+  });
+
+  test('test → Yes → Approve in the Duo panel → confirmed', async () => {
+    const { page } = session;
+    await type(page, 'test');
+    const ask = messageWith(page, 'did you do this?');
+    await ask.locator('button', { hasText: 'Yes, it was me' }).click();
+    const verify = messageWith(page, 'open Duo and approve');
+    await verify.locator('button', { hasText: 'Verify with Duo' }).click();
+    const prompt = page.locator('#duo-pending .duo-prompt');
+    await prompt.waitFor();
+    await prompt.locator('button', { hasText: 'Approve' }).click();
+    await messageWith(page, 'Verified with Duo').waitFor();
+    await page.locator('#duo-outcomes .duo-outcome', { hasText: 'approved' }).waitFor();
+    assert.equal(await page.locator('#duo-pending .duo-prompt').count(), 0);
+  });
+
+  test('test → No → the escalation appears in #security-escalations', async () => {
+    const { page } = session;
+    await type(page, 'test');
+    const asks = page.locator('#messages .message', { hasText: 'did you do this?' });
+    const ask = asks.last();
+    await ask.locator('button', { hasText: "No, it wasn't me" }).click();
+    await openConversation(page, 'security-escalations');
+    const escalation = messageWith(page, 'NOT them');
+    await escalation.waitFor();
+    assert.match((await escalation.textContent()) ?? '', /Alice/);
+  });
+
+  test('URGENT TheHive alert → notice with buttons → carol promotes → case shown; the phone rings', async () => {
+    const { page } = session;
+    await page.selectOption('#hive-form select[name=severity]', '2');
+    await page.fill('#hive-form input[name=title]', 'URGENT: ransomware note on fs01');
+    await page.fill('#hive-form textarea[name=description]', 'Files renamed to *.locked on \\\\fs01\\share');
+    await page.fill('#hive-form textarea[name=observables]', 'ip: 10.0.0.5\nfs01.corp.example');
+    await page.click('#hive-form button[type=submit]');
+    const card = page.locator('#hive-alerts .hive-alert', { hasText: 'URGENT: ransomware note' });
+    await card.waitFor();
+    assert.match((await card.locator('.alert-state').textContent()) ?? '', /New/);
+
+    await actAs(page, 'U0CAROL');
+    await openConversation(page, 'secops-alerts');
+    const notice = messageWith(page, 'URGENT: ransomware note');
+    await notice.waitFor({ timeout: 20_000 });
+    const promote = notice.locator('button', { hasText: 'Promote to case' });
+    await promote.waitFor();
+    await notice.locator('button', { hasText: /^Snooze/ }).waitFor();
+
+    await page.locator('#phone-items .phone-call').first().waitFor({ timeout: 20_000 });
+    assert.match((await page.locator('#phone-items .phone-call').first().textContent()) ?? '', /on-call/);
+
+    await promote.click();
+    await card.locator('.alert-case', { hasText: /case #\d+/ }).waitFor();
+    const caseNumber = /case #(\d+)/.exec((await card.locator('.alert-case').textContent()) ?? '')![1];
+    await messageWith(page, new RegExp(`#${caseNumber}\\b`)).waitFor();
+    assert.equal(
+      await messageWith(page, 'URGENT: ransomware note').locator('button', { hasText: 'Promote to case' }).count(),
+      0,
+    );
+  });
+
+  test('/secops status in a channel answers with the Nanitor numbers the panel set', async () => {
+    const { page } = session;
+    await page.fill('#nanitor-form input[name=health]', '0.75');
+    await page.fill('#nanitor-form input[name=p0]', '12');
+    await page.click('#nanitor-form button[type=submit]');
+    await openConversation(page, 'secops-digest');
+    await type(page, '/secops status');
+    await messageWith(page, /75(\.0+)?\s?%/).waitFor();
+    assert.match((await messageWith(page, /75(\.0+)?\s?%/).textContent()) ?? '', /12/);
+  });
+});

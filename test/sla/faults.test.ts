@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import twilio from 'twilio';
+import { SlaRepository } from '../../src/sla/repository.js';
+import { listAudit } from '../../src/store/audit.js';
+import { type Harness, startHarness } from '../helpers/bot-harness.js';
+import {
+  eventually,
+  freePort,
+  noticeOf,
+  type SlaSims,
+  slaEnv,
+  sleep,
+  smsFor,
+  startSims,
+  TWILIO_TOKEN,
+} from './sla-helpers.js';
+
+describe('SLA under failures, and Twilio status callbacks', () => {
+  let sims: SlaSims;
+  let h: Harness;
+  before(async () => {
+    sims = await startSims();
+    h = await startHarness({ env: slaEnv(sims, await freePort()) });
+  });
+  after(async () => {
+    await h.stop();
+    await sims.stop();
+  });
+  const repo = () => new SlaRepository(h.bot.deps.db);
+  const addAlert = (severity: number, title: string) =>
+    String(sims.hive.addAlert({ severity, title, description: 'x' })._id);
+
+  it('TheHive answering 500 for a while: logged and retried, no crash, no lost tier', async () => {
+    const id = addAlert(2, 'While TheHive is down');
+    await eventually(async () => (await repo().get(id)) !== null, 3000, 'tracked');
+    sims.hive.faults({ failNext: 6 });
+    const late = addAlert(2, 'Created during the outage');
+    const sms = await eventually(() => smsFor(sims, id)[0], 6000, 'tier 1 despite the outage');
+    assert.ok(sims.hive.requestCount() > 0);
+    await eventually(() => smsFor(sims, late)[0], 15_000, 'an alert created during the outage, after it');
+    assert.equal(smsFor(sims, id).length >= 1, true);
+    assert.equal(smsFor(sims, id).filter((m) => m.sid === sms.sid).length, 1);
+    const health = await fetch(`${h.url}/healthz`);
+    assert.equal(health.status, 200);
+    // Their later tiers would share the Twilio fault injection of the next test.
+    sims.hive.closeAlert(id);
+    sims.hive.closeAlert(late);
+  });
+
+  it('Twilio 500 once: retried and sent; 500 every time: retried, then reported in the thread', async () => {
+    sims.twilio.failNext(1, { status: 500 });
+    const once = addAlert(2, 'Twilio hiccup');
+    await eventually(() => smsFor(sims, once)[0], 6000, 'sms after one retry');
+    const [row] = (await repo().notificationsFor(once)).filter((n) => n.method === 'sms');
+    assert.equal(row?.attempts, 2);
+    sims.hive.closeAlert(once);
+
+    const always = addAlert(4, 'Twilio down');
+    await eventually(async () => (await repo().get(always)) !== null, 3000, 'tracked');
+    sims.twilio.failNext(3, { status: 500 });
+    const report = await eventually(
+      () => noticeOf(h.sim, always).replies.find((r) => /SMS to …0001 failed after 3 attempts/.test(r.text)),
+      8000,
+      'failure reported in the thread',
+    );
+    assert.doesNotMatch(report.text, /\+1555/);
+    const failed = (await repo().notificationsFor(always)).find((n) => n.method === 'sms' && n.tier === 0);
+    assert.equal(failed?.status, 'failed');
+    assert.equal(failed?.attempts, 3);
+    const audit = await listAudit(h.bot.deps.db, `hive:${always}`);
+    assert.ok(audit.some((a) => a.action === 'sla.notify_failed' && a.details.method === 'sms'));
+  });
+
+  it('signed status callbacks are recorded; a forged one gets 403', async () => {
+    const id = addAlert(2, 'Delivery status');
+    const sms = await eventually(() => smsFor(sims, id)[0], 6000, 'sms');
+    await sims.twilio.idle();
+    const statuses = await eventually(async () => {
+      const s = await repo().twilioStatuses(sms.sid);
+      return s.includes('delivered') && s;
+    }, 5000);
+    assert.ok(statuses.includes('sent'));
+    const [row] = (await repo().notificationsFor(id)).filter((n) => n.sid === sms.sid);
+    assert.equal(row?.status, 'delivered');
+    assert.ok(sims.twilio.callbackDeliveries().every((d) => d.httpStatus === 204));
+
+    const url = `${h.config.publicUrl}/twilio/status`;
+    const params = { MessageSid: sms.sid, MessageStatus: 'failed' };
+    const forged = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' },
+      body: new URLSearchParams(params).toString(),
+    });
+    assert.equal(forged.status, 403);
+    const unsigned = await fetch(url, { method: 'POST', body: new URLSearchParams(params).toString() });
+    assert.equal(unsigned.status, 403);
+    const good = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    assert.equal(good.status, 204);
+    assert.equal((await repo().twilioStatuses(sms.sid)).at(-1), 'failed');
+    await sleep(10);
+  });
+});
