@@ -8,15 +8,20 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'winston';
+import { DuoSecondFactor } from './src/adapters/duo/duo-second-factor.js';
 import { NanitorMetrics } from './src/adapters/nanitor/nanitor-metrics.js';
+import { TheHiveTicketing } from './src/adapters/thehive/thehive-client.js';
+import { TwilioPhone } from './src/adapters/twilio/twilio-phone.js';
 import { ConfigError } from './src/config/config-error.js';
 import { type Config, loadConfig, secretsOf } from './src/config/env.js';
+import { createConfirmFeature } from './src/confirm/feature.js';
 import { type Clock, systemClock } from './src/core/ports.js';
 import { createDigestFeature } from './src/digest/index.js';
 import type { Feature, FeatureDeps } from './src/feature.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
+import { createSlaFeature } from './src/sla/feature.js';
 import { createSlackApp } from './src/slack/app.js';
 import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
 import { SlackOutbox } from './src/slack/outbox.js';
@@ -84,33 +89,32 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     publicUrl: config.publicUrl,
   };
 
+  // Adapters: each is null when its integration is not configured.
+  const duo = config.duo;
+  const secondFactor = duo
+    ? new DuoSecondFactor({
+        ...duo,
+        caFile: duo.caFile ?? undefined,
+        redirectUrl: `${config.publicUrl}/duo/callback`,
+        logger,
+      })
+    : null;
+  const hive = config.thehive;
+  const ticketing = hive
+    ? new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger })
+    : null;
+  const phone = config.twilio
+    ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}/twilio/status`, logger })
+    : null;
+  const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
+
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
-  const features: Feature[] = [];
-  {
-    // feature: confirm (dynamic imports keep this wiring on the marker; the lead may hoist them)
-    const { DuoSecondFactor } = await import('./src/adapters/duo/duo-second-factor.js');
-    const { createConfirmFeature } = await import('./src/confirm/feature.js');
-    const duo = config.duo;
-    const secondFactor = duo ? new DuoSecondFactor({ ...duo, caFile: duo.caFile ?? undefined, redirectUrl: `${config.publicUrl}/duo/callback`, logger }) : null;
-    features.push(createConfirmFeature(deps, { secondFactor }));
-  }
-  {
-    // feature: sla (dynamic imports keep this wiring on the marker; the lead may hoist them)
-    const { TheHiveTicketing } = await import('./src/adapters/thehive/thehive-client.js');
-    const { TwilioPhone } = await import('./src/adapters/twilio/twilio-phone.js');
-    const { createSlaFeature } = await import('./src/sla/feature.js');
-    const ticketing = config.thehive
-      ? new TheHiveTicketing({ ...config.thehive, organisation: config.thehive.organisation ?? undefined, logger })
-      : null;
-    const phone = config.twilio
-      ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}/twilio/status`, logger })
-      : null;
-    features.push(createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }));
-  }
-  // feature: digest
-  const nanitorMetrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
-  features.push(createDigestFeature(deps, { metrics: nanitorMetrics, activitySources: () => features }));
+  const features: Feature[] = [
+    createConfirmFeature(deps, { secondFactor }),
+    createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
+  ];
+  features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));
 
   // Count handlers in flight so shutdown can let them finish.
   let inFlight = 0;

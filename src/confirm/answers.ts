@@ -3,7 +3,7 @@
  * (ephemerally), or null when the DMs the flow sends already say everything.
  */
 
-import { escapeMrkdwn } from '../core/confirm/escape.js';
+import { escapeMrkdwn } from '../core/escape.js';
 import { clampIgnoreDuration, ignoreChoicesFor, mayCreateIgnoreRule } from '../core/confirm/ignore-rules.js';
 import { formatDuration } from '../core/duration.js';
 import { verifyMessage } from './blocks.js';

@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import type { DigestActivity } from '../core/digest/index.js';
 import type { Feature } from '../feature.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** A feature that does not answer in time is left out rather than holding the digest back. */
 const ACTIVITY_TIMEOUT_MS = 10_000;
@@ -33,12 +34,4 @@ export async function collectActivity(
     if (reading.value) Object.assign(merged, reading.value.activity);
   });
   return merged;
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

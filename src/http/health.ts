@@ -1,5 +1,6 @@
 import type { SlackConnection } from '../slack/app.js';
 import { type Db, pingDatabase } from '../store/db.js';
+import { withTimeout } from '../with-timeout.js';
 import type { HttpServer } from './server.js';
 
 /** 200 only when both the database answers and the Slack socket is connected. */
@@ -20,21 +21,5 @@ export function registerHealth(
       status: ok ? 200 : 503,
       body: { status: ok ? 'ok' : 'degraded', db, slack, replica: deps.replica, leader: deps.lease() },
     };
-  });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
   });
 }

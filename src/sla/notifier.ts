@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
-import { escapeMrkdwn } from '../core/confirm/escape.js';
+import { escapeMrkdwn } from '../core/escape.js';
 import { formatDuration } from '../core/duration.js';
 import type { Clock, PhonePort, PhoneSendResult, TicketingPort } from '../core/ports.js';
 import type { OnCall, SlaPolicy } from '../core/sla/policy.js';

@@ -3,7 +3,7 @@
  * then answer the person who acted, ephemerally, with what happened or why not.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { escapeMrkdwn } from '../core/confirm/escape.js';
+import { escapeMrkdwn } from '../core/escape.js';
 import { formatDuration } from '../core/duration.js';
 import type { Clock } from '../core/ports.js';
 import { displayId, PROMOTE_ACTION, SNOOZE_ACTION, severityName } from './notice-blocks.js';

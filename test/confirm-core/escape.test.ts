@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { escapeHtml, escapeMrkdwn, truncateText } from '../../src/core/confirm/escape.js';
+import { escapeHtml, escapeMrkdwn, truncateText } from '../../src/core/escape.js';
 
 /** Characters that would still mean something to Slack's mrkdwn parser. */
 const LIVE_MRKDWN = /[<>*_~`＊＿～｀]/;
@@ -106,5 +106,17 @@ describe('escapeHtml', () => {
 
   it('leaves other text alone', () => {
     assert.equal(escapeHtml('Grüße *bold* 🔥'), 'Grüße *bold* 🔥');
+  });
+});
+
+describe('escapeMrkdwn keeps markers inside words', () => {
+  it('host and user names with underscores or tildes survive as typed', () => {
+    assert.equal(escapeMrkdwn('prod_db_admin on web~01'), 'prod_db_admin on web~01');
+    assert.equal(escapeMrkdwn('Nanitor health_scores: HTTP 500'), 'Nanitor health_scores: HTTP 500');
+  });
+  it('markers at a word edge are still neutralized', () => {
+    assert.equal(escapeMrkdwn('_x_').includes('_'), false);
+    assert.equal(escapeMrkdwn('say *bold* now').includes('*'), false);
+    assert.equal(escapeMrkdwn('a_b_ c').endsWith('_ c'), false);
   });
 });

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import {
   buildDigest,
   type DigestInput,
-  escapeMrkdwn,
   DEFAULT_DIGEST_THRESHOLDS as thresholds,
 } from '../../src/core/digest/index.js';
 
@@ -187,8 +186,3 @@ describe('buildDigest', () => {
   });
 });
 
-describe('escapeMrkdwn', () => {
-  it('escapes &, < and > (ampersand first)', () => {
-    assert.equal(escapeMrkdwn('a & b < c > d &lt;'), 'a &amp; b &lt; c &gt; d &amp;lt;');
-  });
-});

@@ -56,6 +56,19 @@ export async function freshMysql(): Promise<TestStore> {
   };
 }
 
+/** A connection to the MySQL server itself (no database selected), for CREATE/DROP DATABASE. */
+function serverConnection(u: URL) {
+  return knex({
+    client: 'mysql2',
+    connection: {
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+    },
+  });
+}
+
 /**
  * The store kinds a test should run against. MySQL is skipped with a visible
  * reason only outside CI; in CI a missing TEST_MYSQL_URL is a failure.

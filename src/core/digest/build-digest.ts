@@ -1,4 +1,5 @@
-import { clip, escapeMrkdwn, formatHealth, formatUtc, healthTrend, p0Trend, plural, slackDate } from './format.js';
+import { escapeMrkdwn } from '../escape.js';
+import { clip, formatHealth, formatUtc, healthTrend, p0Trend, plural, slackDate } from './format.js';
 import { RATING_EMOJI, rate } from './thresholds.js';
 import type {
   Digest,

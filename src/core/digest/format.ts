@@ -1,10 +1,5 @@
 /** Small text formatters for the digest; pure, so they are shared by the text and the blocks. */
 
-/** Slack mrkdwn treats these three as control characters; error text can hold anything. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 /** 0.935 → "93.50%" */
 export function formatHealth(fraction: number): string {
   return `${(fraction * 100).toFixed(2)}%`;

@@ -1,5 +1,4 @@
 export { buildDigest } from './build-digest.js';
-export { escapeMrkdwn } from './format.js';
 export { RATING_EMOJI, rate, validateThresholds } from './thresholds.js';
 export type {
   Digest,

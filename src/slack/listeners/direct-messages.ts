@@ -1,7 +1,7 @@
 import type { App, SayFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
-import { escapeMrkdwn } from '../../core/confirm/escape.js';
+import { escapeMrkdwn } from '../../core/escape.js';
 
 export interface DmContext {
   userId: string;

@@ -47,16 +47,31 @@ const HTML_REPLACEMENTS: Readonly<Record<string, string>> = {
  * never cutting inside an entity or a surrogate pair.
  */
 export function escapeMrkdwn(text: string, maxLength = Number.POSITIVE_INFINITY): string {
+  const chars = Array.from(text);
   const pieces: string[] = [];
   let atLineStart = true;
-  for (const char of text) {
+  chars.forEach((char, i) => {
     const quoteMarker = char === '>' || char === '\uFF1E';
-    const escaped = MRKDWN_REPLACEMENTS[char] ?? char;
+    const escaped = FORMATTING_MARKERS.has(char) && insideWord(chars, i) ? char : (MRKDWN_REPLACEMENTS[char] ?? char);
     pieces.push(atLineStart && quoteMarker ? SOFT_HYPHEN + escaped : escaped);
     // Leading blanks may not stop Slack from reading a block quote, so they keep the line "at its start".
     atLineStart = char === '\n' || (atLineStart && (char === ' ' || char === '\t'));
-  }
+  });
   return joinWithin(pieces, maxLength);
+}
+
+/**
+ * Slack only reads a formatting marker at a word edge, so one between two letters or digits
+ * (`prod_db_admin`, `a*b`) is kept as typed: responders copy host and user names out of alerts
+ * into searches, and a lookalike character there would silently match nothing.
+ */
+const FORMATTING_MARKERS = new Set(['*', '_', '~', '`']);
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+function insideWord(chars: string[], i: number): boolean {
+  const before = chars[i - 1];
+  const after = chars[i + 1];
+  return before !== undefined && after !== undefined && WORD_CHAR.test(before) && WORD_CHAR.test(after);
 }
 
 export function escapeHtml(text: string): string {
