@@ -25,15 +25,7 @@ export async function freshMysql(): Promise<TestStore> {
   const base = process.env.TEST_MYSQL_URL!;
   const name = `secops_t_${randomBytes(5).toString('hex')}`;
   const u = new URL(base);
-  const admin = knex({
-    client: 'mysql2',
-    connection: {
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-    },
-  });
+  const admin = serverConnection(u);
   await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.destroy();
   u.pathname = `/${name}`;
@@ -41,15 +33,7 @@ export async function freshMysql(): Promise<TestStore> {
     kind: 'mysql',
     url: u.toString(),
     drop: async () => {
-      const a = knex({
-        client: 'mysql2',
-        connection: {
-          host: u.hostname,
-          port: Number(u.port || 3306),
-          user: decodeURIComponent(u.username),
-          password: decodeURIComponent(u.password),
-        },
-      });
+      const a = serverConnection(u);
       await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
       await a.destroy();
     },
