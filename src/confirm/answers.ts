@@ -3,9 +3,9 @@
  * (ephemerally), or null when the DMs the flow sends already say everything.
  */
 
-import { escapeMrkdwn } from '../core/escape.js';
 import { clampIgnoreDuration, ignoreChoicesFor, mayCreateIgnoreRule } from '../core/confirm/ignore-rules.js';
 import { formatDuration } from '../core/duration.js';
+import { escapeMrkdwn } from '../core/escape.js';
 import { verifyMessage } from './blocks.js';
 import { COMMENT_WINDOW_MS, type ConfirmContext, verifyWindowMs } from './context.js';
 import { newDuoState } from './duo-states.js';

@@ -3,9 +3,10 @@
  * untrusted and goes through escapeMrkdwn; sections are `verbatim` so Slack auto-links nothing.
  * Links from alerts only ever appear as a button's `url`, which Slack does not parse as mrkdwn.
  */
-import { escapeMrkdwn, truncateText } from '../core/escape.js';
+
 import type { EscalationReason } from '../core/confirm/state-machine.js';
 import { formatDuration } from '../core/duration.js';
+import { escapeMrkdwn, truncateText } from '../core/escape.js';
 import type { ConfirmAlert } from './types.js';
 
 export const ACTIONS = {

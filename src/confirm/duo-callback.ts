@@ -3,8 +3,9 @@
  * fresh; the code must exchange for an "allow" for the alert's own user. Anything else fails
  * the check. The page says what happened, escaped, and nothing more.
  */
-import { escapeHtml } from '../core/escape.js';
+
 import { ignoreChoicesFor } from '../core/confirm/ignore-rules.js';
+import { escapeHtml } from '../core/escape.js';
 import type { HttpResponse } from '../http/server.js';
 import { confirmedMessage } from './blocks.js';
 import type { ConfirmContext } from './context.js';

@@ -2,8 +2,9 @@
  * What people read: the Slack notice (Block Kit), the SMS body and the spoken call text.
  * Pure functions of plain values, so every wording is testable without Slack or Twilio.
  */
-import { escapeMrkdwn, truncateText } from '../core/escape.js';
+
 import { formatDuration } from '../core/duration.js';
+import { escapeMrkdwn, truncateText } from '../core/escape.js';
 import type { Severity } from '../core/ports.js';
 
 export const PROMOTE_ACTION = 'hive_promote';

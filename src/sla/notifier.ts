@@ -5,8 +5,8 @@
  */
 import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
-import { escapeMrkdwn } from '../core/escape.js';
 import { formatDuration } from '../core/duration.js';
+import { escapeMrkdwn } from '../core/escape.js';
 import type { Clock, PhonePort, PhoneSendResult, TicketingPort } from '../core/ports.js';
 import type { OnCall, SlaPolicy } from '../core/sla/policy.js';
 import { isSecOpsError } from '../errors.js';

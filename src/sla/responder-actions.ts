@@ -3,8 +3,8 @@
  * outcome is a message for the person who asked, and every change is audited with who did it.
  */
 import type { Logger } from 'winston';
-import { escapeMrkdwn } from '../core/escape.js';
 import { formatDuration } from '../core/duration.js';
+import { escapeMrkdwn } from '../core/escape.js';
 import type { Clock, TicketCase, TicketingPort } from '../core/ports.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
 import { isSecOpsError } from '../errors.js';

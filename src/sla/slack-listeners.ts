@@ -3,8 +3,8 @@
  * then answer the person who acted, ephemerally, with what happened or why not.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { escapeMrkdwn } from '../core/escape.js';
 import { formatDuration } from '../core/duration.js';
+import { escapeMrkdwn } from '../core/escape.js';
 import type { Clock } from '../core/ports.js';
 import { displayId, PROMOTE_ACTION, SNOOZE_ACTION, severityName } from './notice-blocks.js';
 import type { SlaRepository } from './repository.js';

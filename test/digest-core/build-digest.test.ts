@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  buildDigest,
-  type DigestInput,
-  DEFAULT_DIGEST_THRESHOLDS as thresholds,
-} from '../../src/core/digest/index.js';
+import { buildDigest, type DigestInput, DEFAULT_DIGEST_THRESHOLDS as thresholds } from '../../src/core/digest/index.js';
 
 const generatedAt = new Date('2024-05-01T09:00:00Z');
 const yesterday = new Date('2024-04-30T09:00:00Z');
@@ -185,4 +181,3 @@ describe('buildDigest', () => {
     assert.deepEqual(input, copy);
   });
 });
-
