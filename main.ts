@@ -191,7 +191,12 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { err }));
-  process.on('uncaughtException', (err) => logger.error('uncaught exception', { err }));
+  // After an uncaught exception the process state is unknown: log it and exit, and let
+  // systemd/Docker restart us; all state is in the database, so nothing is lost.
+  process.on('uncaughtException', (err) => {
+    logger.error('uncaught exception; exiting', { err });
+    setTimeout(() => process.exit(1), 100).unref();
+  });
   let bot: Bot;
   try {
     bot = await createBot(config, { logger });

@@ -57,7 +57,13 @@ export class HttpServer {
   }
 
   async listen(port: number, host = '0.0.0.0'): Promise<number> {
-    this.server = createServer((req, res) => void this.dispatch(req, res));
+    this.server = createServer((req, res) => {
+      this.dispatch(req, res).catch((err: unknown) => {
+        // Anything a request can make us throw (a malformed URL or escape) ends as a 400, never as a hung socket.
+        this.logger.warn('bad http request', { method: req.method, err });
+        send(res, { status: 400, body: { error: 'bad request' } });
+      });
+    });
     // Keep-alive sockets would otherwise hold shutdown open for the default 5 s.
     this.server.keepAliveTimeout = 2000;
     await new Promise<void>((resolve, reject) => {
@@ -78,6 +84,7 @@ export class HttpServer {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Parsed against a fixed base: the request target is data, never a host to trust.
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     let methodMismatch = false;
@@ -109,7 +116,8 @@ export class HttpServer {
         send(res, await route.handler(request));
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
-          send(res, { status: 413, body: { error: 'request body too large' } });
+          send(res, { status: 413, headers: { connection: 'close' }, body: { error: 'request body too large' } });
+          res.on('finish', () => req.socket.destroy());
           return;
         }
         this.logger.error('http handler failed', { method, path: url.pathname, err });
@@ -146,8 +154,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Stop buffering but keep the socket until the 413 is written; it is closed after that.
+        req.removeAllListeners('data');
+        req.resume();
         reject(new BodyTooLargeError());
-        req.destroy();
         return;
       }
       chunks.push(chunk);

@@ -26,6 +26,7 @@ export interface DirectMessageDeps {
 }
 
 const MAX_TEXT = 4000;
+const GREETINGS = new Set(['hi', 'hello', 'hey']);
 
 /**
  * DMs to the bot. Bolt already drops the bot's own messages (ignoreSelf); we also
@@ -47,7 +48,15 @@ export function registerDirectMessages(app: App, deps: DirectMessageDeps): void 
     const logger = deps.logger.child({ component: 'dm', user: userId });
     const ctx: DmContext = { userId, channel: message.channel, text, command, say, client, logger };
 
-    if (command === 'hi' || command === 'hello' || command === 'hey') {
+    // A bare greeting or "help" is always the built-in; any longer text goes to the features
+    // first, so an explanation that happens to start with "hi" reaches the escalation.
+    const bare = text.toLowerCase().replace(/[!.?,\s]+$/, '');
+    if (!GREETINGS.has(bare) && bare !== 'help') {
+      for (const handler of deps.handlers) {
+        if (await handler(ctx)) return;
+      }
+    }
+    if (GREETINGS.has(command)) {
       await say(
         `Hi ${escapeMrkdwn(await firstName(client, userId))}! I'm the security bot. Type \`help\` to see what I can do.`,
       );
@@ -56,9 +65,6 @@ export function registerDirectMessages(app: App, deps: DirectMessageDeps): void 
     if (command === 'help') {
       await say(deps.helpText());
       return;
-    }
-    for (const handler of deps.handlers) {
-      if (await handler(ctx)) return;
     }
     await say("I didn't understand that. Type `help` to see what I can do.");
   });
