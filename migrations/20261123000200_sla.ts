@@ -24,6 +24,10 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('next_due').nullable();
     t.string('notice_channel', 32).nullable();
     t.string('notice_ts', 32).nullable();
+    /** set by the one replica allowed to post the notice, before it posts (a stale claim may be taken over) */
+    t.bigInteger('notice_claimed_at').nullable();
+    /** Slack user who promoted the alert, for the notice's "by …" */
+    t.string('promoted_by', 32).nullable();
     t.string('case_id', 128).nullable();
     t.integer('case_number').nullable();
     t.bigInteger('first_seen_at').notNullable();
@@ -37,8 +41,10 @@ export async function up(db: Knex): Promise<void> {
     /** slack | sms | call | escalate | notice (a one-off thread message such as "phone not configured") */
     t.string('method', 16).notNullable();
     t.string('recipient', 64).notNullable();
-    /** pending → sending → sent | failed | unknown; Twilio callbacks then move sent to delivered, completed, … */
+    /** pending → sending → sent | failed | unknown, or cancelled (alert no longer open or snoozed before sending) */
     t.string('status', 24).notNullable();
+    /** Twilio's latest status callback (delivered, completed, failed, …); kept apart from our own send status */
+    t.string('delivery_status', 24).nullable();
     t.integer('attempts').notNullable().defaultTo(0);
     t.string('sid', 64).nullable().index();
     t.text('error').nullable();

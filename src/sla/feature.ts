@@ -33,9 +33,10 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
   const ticketing = opts.ticketing;
 
   let monitor: SlaMonitor | null = null;
+  let notifier: SlaNotifier | null = null;
   let actions: ResponderActions | null = null;
   if (ticketing) {
-    const notifier = new SlaNotifier({
+    notifier = new SlaNotifier({
       db,
       repo,
       outbox: deps.outbox,
@@ -86,6 +87,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       });
     },
     registerHttp(http) {
+      const reporter = notifier;
       registerTwilioStatusRoute(http, {
         db,
         repo,
@@ -93,6 +95,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
         publicUrl: deps.publicUrl,
         clock,
         logger,
+        reportUndelivered: reporter ? (n, status) => reporter.reportDeliveryFailure(n, status) : null,
       });
     },
     async start() {

@@ -90,11 +90,35 @@ export class SlaMonitor {
       added.map((alert) => ({ alert, nextDue: this.firstDue(alert, now) })),
       now,
     );
-    const stopped = await this.d.repo.closeMissing(new Set(alerts.map((a) => a.id)), now);
+    const stopped = await this.closeUnlisted(new Set(alerts.map((a) => a.id)));
     if (stopped.length)
       this.d.logger.info('alerts no longer open in TheHive; escalation stopped', { count: stopped.length });
     await this.rearm();
     return { seen: alerts.length, added: added.length, changed, stopped: stopped.length };
+  }
+
+  /**
+   * An open alert missing from the listing may only have moved between pages while TheHive
+   * changed, so each one is closed only when TheHive itself says it is gone or no longer open.
+   */
+  private async closeUnlisted(listedIds: Set<string>): Promise<string[]> {
+    const closed: string[] = [];
+    for (const alertId of await this.d.repo.openMissingFrom(listedIds)) {
+      let alert: TicketAlert | null;
+      try {
+        alert = await this.d.ticketing.getAlert(alertId);
+      } catch (err) {
+        this.d.logger.warn('could not confirm an unlisted alert is closed; keeping it open', {
+          component: 'sla',
+          alert: alertId,
+          err,
+        });
+        continue;
+      }
+      if (alert?.state === 'open') continue;
+      if (await this.d.repo.markClosed(alertId, this.now())) closed.push(alertId);
+    }
+    return closed;
   }
 
   /** Re-reads the earliest deadline; call after anything that may have moved one. */
@@ -240,11 +264,7 @@ export class SlaMonitor {
 
   private async onLeaseGained(): Promise<void> {
     if (!this.running) return;
-    try {
-      await this.recover();
-    } catch (err) {
-      this.d.logger.error('SLA recovery failed', { err });
-    }
+    // The first poll (scheduled now) also recovers what a previous holder left behind.
     this.schedulePoll(0);
     await this.rearm().catch((err: unknown) => this.d.logger.error('could not arm SLA timer', { err }));
   }
@@ -255,10 +275,14 @@ export class SlaMonitor {
     this.pollTimer = null;
   }
 
-  /** After a crash or a takeover: finish what was claimed but never attempted; report what was cut off. */
-  private async recover(): Promise<void> {
+  /**
+   * Every poll on the holder: finish what was claimed but never attempted, and report what a
+   * crashed or replaced holder cut off. A takeover happens sooner than the grace ends, so this
+   * cannot wait for a lease change; rows this process is still sending are not touched.
+   */
+  async recover(): Promise<void> {
     const now = this.now();
-    const interrupted = await this.d.repo.abandonInFlight(now - IN_FLIGHT_GRACE_MS, now);
+    const interrupted = await this.d.repo.abandonInFlight(now - IN_FLIGHT_GRACE_MS, now, this.d.notifier.sendingIds());
     for (const n of interrupted) {
       await this.d.notifier
         .threadReply(
@@ -284,6 +308,11 @@ export class SlaMonitor {
     this.pollTimer = null;
     if (!this.running || !this.d.lease.isHeld()) return;
     const started = Date.now();
+    try {
+      await this.recover();
+    } catch (err) {
+      this.d.logger.error('SLA recovery failed', { component: 'sla', err });
+    }
     try {
       const result = await this.poll();
       this.d.logger.debug('TheHive poll done', { ...result, ms: Date.now() - started });

@@ -34,7 +34,8 @@ export interface NoticeView {
   alertUrl: string;
   snoozeMs: number;
   snoozedUntil?: number | null;
-  promoted?: { caseNumber: number; caseUrl: string; by: string } | null;
+  /** `by`: the Slack user who promoted it, null when not recorded */
+  promoted?: { caseNumber: number; caseUrl: string; by: string | null } | null;
 }
 
 type Block = { type: string; [key: string]: unknown };
@@ -45,12 +46,13 @@ function mrkdwn(text: string): Block {
 
 export function noticeText(v: NoticeView): string {
   const head = v.promoted ? `Promoted to case #${v.promoted.caseNumber}` : `SLA breached (${v.tierLabel})`;
-  return `${head}: TheHive alert ${v.alertId}, severity ${severityName(v.severity)}: ${truncateText(v.title, 150)}`;
+  // The fallback text is mrkdwn too (and shown in push notifications), so TheHive's text is escaped here as well.
+  return `${head}: TheHive alert ${displayId(v.alertId)}, severity ${severityName(v.severity)}: ${escapeMrkdwn(v.title, 150)}`;
 }
 
 export function noticeBlocks(v: NoticeView): Block[] {
   const headline = v.promoted
-    ? `:white_check_mark: *Promoted to case #${v.promoted.caseNumber}* by <@${v.promoted.by}> — <${v.promoted.caseUrl}|open the case>`
+    ? `:white_check_mark: *Promoted to case #${v.promoted.caseNumber}*${v.promoted.by ? ` by <@${v.promoted.by}>` : ''} — <${v.promoted.caseUrl}|open the case>`
     : `:rotating_light: *TheHive SLA breached — ${escapeMrkdwn(v.tierLabel)}*`;
   const facts = [
     `*Title:* ${escapeMrkdwn(v.title, 300)}`,

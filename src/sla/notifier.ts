@@ -24,7 +24,14 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseMs: 400 };
 
-const RETRYABLE = ['unavailable', 'rate_limited', 'timeout'] as const;
+// Not 'timeout': Twilio may have accepted a request whose answer never came, and a retry would
+// text or call the same person twice.
+const RETRYABLE = ['unavailable', 'rate_limited'] as const;
+/** A notice claim older than this with no notice stored is taken to be from a holder that died. */
+const NOTICE_CLAIM_STALE_MS = 60_000;
+/** How long a caller that lost the notice claim waits for the winner to store it. */
+const NOTICE_WAIT_MS = 15_000;
+const NOTICE_WAIT_STEP_MS = 100;
 const METHOD_ORDER = ['slack', 'sms', 'call', 'escalate'];
 
 export interface SlaNotifierDeps {
@@ -41,8 +48,17 @@ export interface SlaNotifierDeps {
   retry: RetryPolicy;
 }
 
+type PhoneOutcome = { status: 'sent'; sid: string } | { status: 'failed' | 'unknown'; error: string; tries: number };
+
 export class SlaNotifier {
+  /** rows this process is sending right now: slow, not interrupted */
+  private readonly sending = new Set<number>();
+
   constructor(private readonly d: SlaNotifierDeps) {}
+
+  sendingIds(): number[] {
+    return [...this.sending];
+  }
 
   /** Who a method reaches. Phone methods reach nobody while Twilio is off (the thread says so instead). */
   recipients(method: string): string[] {
@@ -72,7 +88,7 @@ export class SlaNotifier {
           ? {
               caseNumber: alert.caseNumber,
               caseUrl: this.d.ticketing.caseUrl({ id: alert.caseId, number: alert.caseNumber }),
-              by: 'a responder',
+              by: alert.promotedBy,
             }
           : null,
     };
@@ -87,10 +103,27 @@ export class SlaNotifier {
     const pending = await this.d.repo.notificationsFor(alertId, ['pending']);
     pending.sort((a, b) => METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
     for (const n of pending) {
-      if (!(await this.d.repo.startAttempt(n.id, this.d.clock.now().getTime()))) continue;
-      const alert = await this.d.repo.get(alertId);
-      if (!alert) continue;
-      await this.send(alert, n, tier);
+      const now = this.d.clock.now().getTime();
+      if (!(await this.d.repo.startAttempt(n.id, now))) continue;
+      this.sending.add(n.id);
+      try {
+        const alert = await this.d.repo.get(alertId);
+        const why = !alert
+          ? 'alert no longer tracked'
+          : alert.state !== 'open'
+            ? `alert ${alert.state}`
+            : alert.snoozedUntil !== null && alert.snoozedUntil > now
+              ? 'alert snoozed'
+              : null;
+        if (!alert || why !== null) {
+          // Claimed before a responder acted (or TheHive closed it): their word wins.
+          await this.d.repo.cancelAttempt(n.id, why ?? 'cancelled', now);
+          continue;
+        }
+        await this.send(alert, n, tier);
+      } finally {
+        this.sending.delete(n.id);
+      }
     }
   }
 
@@ -118,29 +151,38 @@ export class SlaNotifier {
   private async send(alert: TrackedAlert, n: NotificationRow, tier: number): Promise<void> {
     const log = this.d.logger.child({ alert: alert.alertId, tier: n.tier, method: n.method });
     const now = () => this.d.clock.now().getTime();
-    try {
-      if (n.method === 'slack') {
+    if (n.method === 'slack') {
+      try {
         await this.sendSlack(alert, tier);
         await this.d.repo.finishAttempt(n.id, { status: 'sent' }, now());
         await this.audit(alert.alertId, n, { status: 'sent' });
-        return;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn('SLA notification failed', { err: message });
+        await this.d.repo.finishAttempt(n.id, { status: 'failed', error: message.slice(0, 500) }, now());
+        await this.audit(alert.alertId, n, { status: 'failed', error: message });
       }
-      const result = await this.withRetry(n, () => this.sendPhone(alert, n));
-      await this.d.repo.finishAttempt(n.id, { status: 'sent', sid: result.sid }, now());
-      await this.audit(alert.alertId, n, { status: 'sent', sid: result.sid });
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      log.warn('SLA notification failed', { err: message });
-      await this.d.repo.finishAttempt(n.id, { status: 'failed', error: message.slice(0, 500) }, now());
-      await this.audit(alert.alertId, n, { status: 'failed', error: message });
-      if (n.method !== 'slack') {
-        const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
-        await this.threadReply(
-          alert.alertId,
-          `:warning: ${what} to ${maskNumber(n.recipient)} failed after ${this.d.retry.attempts} attempts: ${escapeMrkdwn(message, 300)}`,
-        ).catch((e: unknown) => log.error('could not report a failed notification in Slack', { err: e }));
-      }
+      return;
     }
+    const outcome = await this.sendPhoneWithRetry(alert, n);
+    if (outcome.status === 'sent') {
+      await this.d.repo.finishAttempt(n.id, { status: 'sent', sid: outcome.sid }, now());
+      await this.audit(alert.alertId, n, { status: 'sent', sid: outcome.sid });
+      return;
+    }
+    log.warn('SLA notification failed', { err: outcome.error, status: outcome.status });
+    await this.d.repo.finishAttempt(n.id, { status: outcome.status, error: outcome.error.slice(0, 500) }, now());
+    await this.audit(alert.alertId, n, { status: outcome.status, error: outcome.error });
+    const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
+    const to = `${what} to ${maskNumber(n.recipient)}`;
+    const reason = escapeMrkdwn(outcome.error, 300);
+    const text =
+      outcome.status === 'unknown'
+        ? `:warning: ${to} timed out waiting for Twilio; it may or may not have been sent, and is not retried so nobody is notified twice: ${reason}`
+        : `:warning: ${to} failed${outcome.tries > 1 ? ` after ${outcome.tries} attempts` : ''}: ${reason}`;
+    await this.threadReply(alert.alertId, text).catch((e: unknown) =>
+      log.error('could not report a failed notification in Slack', { err: e }),
+    );
   }
 
   private async sendSlack(alert: TrackedAlert, tier: number): Promise<void> {
@@ -158,8 +200,22 @@ export class SlaNotifier {
     });
   }
 
+  /**
+   * The alert's notice, posted by exactly one caller: the others (a thread reply racing a tier,
+   * another replica) wait for the winner to store it instead of posting a second one.
+   */
   private async ensureNotice(alert: TrackedAlert): Promise<{ channel: string; ts: string }> {
     if (alert.noticeChannel && alert.noticeTs) return { channel: alert.noticeChannel, ts: alert.noticeTs };
+    const waitUntil = Date.now() + NOTICE_WAIT_MS;
+    for (;;) {
+      const now = this.d.clock.now().getTime();
+      if (await this.d.repo.claimNotice(alert.alertId, now, now - NOTICE_CLAIM_STALE_MS)) break;
+      const current = await this.d.repo.get(alert.alertId);
+      if (current?.noticeChannel && current.noticeTs) return { channel: current.noticeChannel, ts: current.noticeTs };
+      if (Date.now() > waitUntil)
+        throw new Error('the SLA notice is being posted by another sender that has not finished');
+      await new Promise((r) => setTimeout(r, NOTICE_WAIT_STEP_MS));
+    }
     const view = this.view(alert, this.d.clock.now().getTime());
     const posted = await this.d.outbox.post({
       channel: this.d.alertsChannel,
@@ -183,17 +239,35 @@ export class SlaNotifier {
     return phone.call(n.recipient, spokenText(facts, alert.firedLabel ?? `tier ${n.tier + 1}`));
   }
 
-  private async withRetry<T>(n: NotificationRow, send: () => Promise<T>): Promise<T> {
+  /** Retries only what surely did not reach Twilio (unavailable, rate limited). */
+  private async sendPhoneWithRetry(alert: TrackedAlert, n: NotificationRow): Promise<PhoneOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await send();
+        const result = await this.sendPhone(alert, n);
+        return { status: 'sent', sid: result.sid };
       } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        if (isSecOpsError(err, 'timeout')) return { status: 'unknown', error, tries: attempt };
         const retryable = RETRYABLE.some((code) => isSecOpsError(err, code));
-        if (!retryable || attempt >= this.d.retry.attempts) throw err;
+        if (!retryable || attempt >= this.d.retry.attempts) return { status: 'failed', error, tries: attempt };
         await this.d.repo.recordAttempts(n.id, attempt + 1, this.d.clock.now().getTime());
         await new Promise((r) => setTimeout(r, this.d.retry.baseMs * 2 ** (attempt - 1)));
       }
     }
+  }
+
+  /**
+   * Twilio reported that a send it accepted never reached the person: said once in the thread,
+   * however often Twilio repeats the callback.
+   */
+  async reportDeliveryFailure(n: NotificationRow, twilioStatus: string): Promise<void> {
+    const key = { tier: n.tier, method: 'notice', recipient: `undelivered-${n.id}` };
+    if (!(await this.d.repo.claimOnce(n.alertId, key, this.d.clock.now().getTime()))) return;
+    const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
+    await this.threadReply(
+      n.alertId,
+      `:warning: ${what} to ${maskNumber(n.recipient)} was not delivered: Twilio reports it ${escapeMrkdwn(twilioStatus, 32)}.`,
+    );
   }
 
   /** Once per alert and method: an honest line instead of a silent no-op. */

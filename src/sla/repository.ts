@@ -25,6 +25,7 @@ export interface TrackedAlert {
   noticeTs: string | null;
   caseId: string | null;
   caseNumber: number | null;
+  promotedBy: string | null;
 }
 
 export interface NotificationKey {
@@ -37,6 +38,8 @@ export interface NotificationRow extends NotificationKey {
   id: number;
   alertId: string;
   status: string;
+  /** Twilio's latest status callback, if any */
+  deliveryStatus: string | null;
   attempts: number;
   sid: string | null;
   error: string | null;
@@ -76,6 +79,7 @@ function toTracked(r: Row): TrackedAlert {
     noticeTs: str(r.notice_ts),
     caseId: str(r.case_id),
     caseNumber: num(r.case_number),
+    promotedBy: str(r.promoted_by),
   };
 }
 
@@ -87,6 +91,7 @@ function toNotification(r: Row): NotificationRow {
     method: String(r.method),
     recipient: String(r.recipient),
     status: String(r.status),
+    deliveryStatus: str(r.delivery_status),
     attempts: Number(r.attempts),
     sid: str(r.sid),
     error: str(r.error),
@@ -181,23 +186,21 @@ export class SlaRepository {
       });
   }
 
-  /** Open alerts the poll no longer saw as open: they stop now. Returns how many stopped. */
-  async closeMissing(openIds: Set<string>, now: number): Promise<string[]> {
+  /**
+   * Open alerts the poll did not list. Paging can shift rows while TheHive changes, so these are
+   * only candidates: the monitor asks TheHive about each before closing it.
+   */
+  async openMissingFrom(listedIds: Set<string>): Promise<string[]> {
     const rows: Row[] = await this.db('sla_alerts').where({ state: 'open' }).select('alert_id');
-    const gone = rows.map((r) => String(r.alert_id)).filter((id) => !openIds.has(id));
-    for (const part of chunks(gone)) {
-      await this.db('sla_alerts')
-        .where({ state: 'open' })
-        .whereIn('alert_id', part)
-        .update({ state: 'closed', next_due: null, updated_at: now });
-    }
-    return gone;
+    return rows.map((r) => String(r.alert_id)).filter((id) => !listedIds.has(id));
   }
 
-  async markClosed(alertId: string, now: number): Promise<void> {
-    await this.db('sla_alerts')
+  /** True when this call closed it. */
+  async markClosed(alertId: string, now: number): Promise<boolean> {
+    const updated = await this.db('sla_alerts')
       .where({ alert_id: alertId, state: 'open' })
       .update({ state: 'closed', next_due: null, updated_at: now });
+    return updated === 1;
   }
 
   async dueAlerts(now: number, limit: number): Promise<TrackedAlert[]> {
@@ -314,6 +317,13 @@ export class SlaRepository {
     await this.db('sla_notifications').where({ id }).update({ attempts, updated_at: now });
   }
 
+  /** A claimed row that must not be sent any more (the alert was promoted, closed or snoozed). */
+  async cancelAttempt(id: number, reason: string, now: number): Promise<void> {
+    await this.db('sla_notifications')
+      .where({ id, status: 'sending' })
+      .update({ status: 'cancelled', error: reason, updated_at: now });
+  }
+
   async finishAttempt(
     id: number,
     outcome: { status: 'sent' | 'failed' | 'unknown'; sid?: string; error?: string },
@@ -325,16 +335,32 @@ export class SlaRepository {
   }
 
   /** Sends interrupted mid-flight by a crash: whether they went out is unknown, so they are not retried. */
-  async abandonInFlight(olderThan: number, now: number): Promise<NotificationRow[]> {
-    const rows: Row[] = await this.db('sla_notifications')
-      .where({ status: 'sending' })
-      .andWhere('updated_at', '<', olderThan);
+  /** `exceptIds`: rows this process is still sending, which are slow, not interrupted. Returns the rows it abandoned. */
+  async abandonInFlight(olderThan: number, now: number, exceptIds: number[] = []): Promise<NotificationRow[]> {
+    const q = this.db('sla_notifications').where({ status: 'sending' }).andWhere('updated_at', '<', olderThan);
+    if (exceptIds.length > 0) q.whereNotIn('id', exceptIds);
+    const rows: Row[] = await q;
+    const abandoned: NotificationRow[] = [];
     for (const r of rows) {
-      await this.db('sla_notifications')
+      const updated = await this.db('sla_notifications')
         .where({ id: r.id, status: 'sending' })
         .update({ status: 'unknown', error: 'interrupted while sending (restart)', updated_at: now });
+      if (updated === 1) abandoned.push(toNotification(r));
     }
-    return rows.map(toNotification);
+    return abandoned;
+  }
+
+  /**
+   * The right to post the alert's notice: true for one caller. A claim older than `staleBefore`
+   * with no notice stored (its holder died before posting) may be taken over.
+   */
+  async claimNotice(alertId: string, now: number, staleBefore: number): Promise<boolean> {
+    const updated = await this.db('sla_alerts')
+      .where({ alert_id: alertId })
+      .whereNull('notice_ts')
+      .andWhere((q) => q.whereNull('notice_claimed_at').orWhere('notice_claimed_at', '<', staleBefore))
+      .update({ notice_claimed_at: now });
+    return updated === 1;
   }
 
   async setNotice(alertId: string, channel: string, ts: string, now: number): Promise<void> {
@@ -343,10 +369,15 @@ export class SlaRepository {
       .update({ notice_channel: channel, notice_ts: ts, updated_at: now });
   }
 
-  async markPromoted(alertId: string, c: TicketCase, now: number): Promise<void> {
-    await this.db('sla_alerts')
-      .where({ alert_id: alertId })
-      .update({ state: 'promoted', case_id: c.id, case_number: c.number, next_due: null, updated_at: now });
+  async markPromoted(alertId: string, c: TicketCase, by: string | null, now: number): Promise<void> {
+    await this.db('sla_alerts').where({ alert_id: alertId }).update({
+      state: 'promoted',
+      case_id: c.id,
+      case_number: c.number,
+      promoted_by: by,
+      next_due: null,
+      updated_at: now,
+    });
   }
 
   /** False when the alert is not open (promoted, closed or unknown). */
@@ -367,10 +398,13 @@ export class SlaRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** Twilio status callback: stored as received, and the send it belongs to takes the new status. */
+  /**
+   * Twilio status callback: stored as received, and noted as the send's delivery status. The
+   * bot's own `status` (what it knows it did) is left alone.
+   */
   async recordTwilioStatus(sid: string, status: string, params: Record<string, string>, now: number) {
     await this.db('sla_twilio_status').insert({ sid, status, params: JSON.stringify(params), received_at: now });
-    await this.db('sla_notifications').where({ sid }).update({ status, updated_at: now });
+    await this.db('sla_notifications').where({ sid }).update({ delivery_status: status, updated_at: now });
     const row = await this.db('sla_notifications').where({ sid }).first();
     return row ? toNotification(row) : null;
   }

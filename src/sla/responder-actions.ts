@@ -36,9 +36,13 @@ export interface ResponderActionsDeps {
 export class ResponderActions {
   constructor(private readonly d: ResponderActionsDeps) {}
 
-  private async refuse(userId: string): Promise<ActionOutcome | null> {
+  /** null when the user may act; else the refusal, naming who may. */
+  async refuse(userId: string): Promise<ActionOutcome | null> {
     if (await this.d.responders.isResponder(userId)) return null;
-    return { ok: false, message: `Only ${this.d.responders.describe()} may promote or snooze TheHive alerts.` };
+    return {
+      ok: false,
+      message: `Only ${this.d.responders.describe()} may list, promote or snooze TheHive alerts.`,
+    };
   }
 
   async promote(alertId: string, userId: string): Promise<ActionOutcome> {
@@ -62,7 +66,7 @@ export class ResponderActions {
       return { ok: false, message: `Could not promote alert ${id} to a case: ${escapeMrkdwn(reason, 300)}` };
     }
     const now = this.d.clock.now();
-    await this.d.repo.markPromoted(alertId, created, now.getTime());
+    await this.d.repo.markPromoted(alertId, created, userId, now.getTime());
     await appendAudit(this.d.db, {
       at: now,
       actor: userId,

@@ -45,7 +45,11 @@ export function registerSlaListeners(app: App, d: SlaSlackDeps): void {
     const verb = sub.toLowerCase();
     if (verb === 'help') return void (await reply(HIVE_USAGE));
     if (!d.actions) return void (await reply(NOT_CONFIGURED));
-    if (verb === 'list' && alertId === undefined) return void (await reply(await listText(d)));
+    if (verb === 'list' && alertId === undefined) {
+      // Alert titles can carry sensitive detail, so the list is for responders like the actions are.
+      const refused = await d.actions.refuse(command.user_id);
+      return void (await reply(refused ? refused.message : await listText(d)));
+    }
     if (verb === 'promote' && alertId !== undefined && extra === undefined) {
       return void (await reply((await d.actions.promote(alertId, command.user_id)).message));
     }

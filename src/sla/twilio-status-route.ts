@@ -8,9 +8,12 @@ import type { Clock } from '../core/ports.js';
 import type { HttpServer } from '../http/server.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
-import type { SlaRepository } from './repository.js';
+import type { NotificationRow, SlaRepository } from './repository.js';
 
 export const TWILIO_STATUS_PATH = '/twilio/status';
+
+/** Twilio's final statuses for a message or call that did not reach the person. */
+export const UNDELIVERED_STATUSES = new Set(['failed', 'undelivered', 'no-answer', 'busy', 'canceled']);
 
 export interface TwilioStatusDeps {
   db: Db;
@@ -20,6 +23,8 @@ export interface TwilioStatusDeps {
   publicUrl: string;
   clock: Clock;
   logger: Logger;
+  /** tells the alert's thread that a send never arrived; null while TheHive is not configured */
+  reportUndelivered: ((n: NotificationRow, status: string) => Promise<void>) | null;
 }
 
 export function registerTwilioStatusRoute(http: HttpServer, d: TwilioStatusDeps): void {
@@ -47,6 +52,16 @@ export function registerTwilioStatusRoute(http: HttpServer, d: TwilioStatusDeps)
       subject: notification ? `hive:${notification.alertId}` : `twilio:${sid}`,
       details: { sid, status, method: notification?.method ?? null, tier: notification?.tier ?? null },
     });
+    if (notification && notification.method !== 'slack' && UNDELIVERED_STATUSES.has(status) && d.reportUndelivered) {
+      // Twilio retries a callback that does not get a 2xx, so a Slack hiccup must not fail the request.
+      await d.reportUndelivered(notification, status).catch((err: unknown) =>
+        d.logger.warn('could not report an undelivered notification in Slack', {
+          component: 'twilio-status',
+          alert: notification.alertId,
+          err,
+        }),
+      );
+    }
     return { status: 204 };
   });
 }

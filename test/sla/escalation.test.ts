@@ -136,7 +136,7 @@ describe('SLA escalation end to end (real Bolt, real twilio, simulators)', { con
     const mark = h.sim.mark();
     h.sim.slashCommand('U0BOB', 'C0ALERTS', '/hive', `promote ${id}`);
     const refused = await h.sim.waitForEphemeral((e) => e.user === 'U0BOB', { since: mark, timeoutMs: 5000 });
-    assert.match(refused.text, /Only members of <#C0ALERTS> may promote/);
+    assert.match(refused.text, /Only members of <#C0ALERTS> may list, promote or snooze/);
     h.sim.slashCommand('U0CAROL', 'C0ALERTS', '/hive', `promote ${id}`);
     await h.sim.waitForEphemeral((e) => e.user === 'U0CAROL' && /promoted to case/.test(e.text), {
       since: mark,
@@ -201,6 +201,12 @@ describe('SLA escalation end to end (real Bolt, real twilio, simulators)', { con
     await ask('promote', /^Usage:/);
     await ask(`snooze ${id} 5 extra`, /^Usage:/);
     await ask('snooze ~999999', /Cannot snooze alert ~999999: it is not an open alert/);
+    // Titles can be sensitive: only responders may list them.
+    const mark = h.sim.mark();
+    h.sim.slashCommand('U0ALICE', 'C0GENERAL', '/hive', 'list');
+    const refused = await h.sim.waitForEphemeral((e) => e.user === 'U0ALICE', { since: mark, timeoutMs: 5000 });
+    assert.match(refused.text, /^Only .+ may list, promote or snooze TheHive alerts\.$/);
+    assert.ok(!refused.text.includes(id));
   });
 
   it('an alert closed in TheHive between tiers gets no more notifications', async () => {

@@ -72,6 +72,31 @@ describe('SLA under failures, and Twilio status callbacks', () => {
     assert.ok(audit.some((a) => a.action === 'sla.notify_failed' && a.details.method === 'sms'));
   });
 
+  it('a send cut off by a crashed holder is reported while the lease is still held (not only on takeover)', async () => {
+    const id = addAlert(3, 'Cut off mid-send');
+    await eventually(async () => (await repo().get(id)) !== null, 3000, 'tracked');
+    // What a holder that died mid-call leaves behind; this replica has held the lease all along.
+    const old = Date.now() - 120_000;
+    await h.bot.deps.db('sla_notifications').insert({
+      alert_id: id,
+      tier: 7,
+      method: 'call',
+      recipient: '+15550000001',
+      status: 'sending',
+      attempts: 1,
+      created_at: old,
+      updated_at: old,
+    });
+    await eventually(
+      () => noticeOf(h.sim, id).replies.find((r) => /A call notification was interrupted/.test(r.text)),
+      5000,
+      'interrupted send reported',
+    );
+    const row = (await repo().notificationsFor(id)).find((n) => n.tier === 7);
+    assert.equal(row?.status, 'unknown');
+    sims.hive.closeAlert(id);
+  });
+
   it('signed status callbacks are recorded; a forged one gets 403', async () => {
     const id = addAlert(2, 'Delivery status');
     const sms = await eventually(() => smsFor(sims, id)[0], 6000, 'sms');
@@ -82,7 +107,8 @@ describe('SLA under failures, and Twilio status callbacks', () => {
     }, 5000);
     assert.ok(statuses.includes('sent'));
     const [row] = (await repo().notificationsFor(id)).filter((n) => n.sid === sms.sid);
-    assert.equal(row?.status, 'delivered');
+    assert.equal(row?.deliveryStatus, 'delivered');
+    assert.equal(row?.status, 'sent');
     assert.ok(sims.twilio.callbackDeliveries().every((d) => d.httpStatus === 204));
 
     const url = `${h.config.publicUrl}/twilio/status`;
@@ -105,6 +131,26 @@ describe('SLA under failures, and Twilio status callbacks', () => {
     });
     assert.equal(good.status, 204);
     assert.equal((await repo().twilioStatuses(sms.sid)).at(-1), 'failed');
+    // A final failure is told in the alert's thread, once even when Twilio repeats the callback.
+    const resend = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    assert.equal(resend.status, 204);
+    await eventually(
+      () =>
+        noticeOf(h.sim, id).replies.find((r) =>
+          /SMS to …0001 was not delivered: Twilio reports it failed/.test(r.text),
+        ),
+      5000,
+      'undelivered reported in the thread',
+    );
+    await sleep(200);
+    assert.equal(noticeOf(h.sim, id).replies.filter((r) => /was not delivered/.test(r.text)).length, 1);
     await sleep(10);
   });
 });

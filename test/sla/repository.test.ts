@@ -50,7 +50,9 @@ for (const kind of storeKinds()) {
         (await repo.dueAlerts(4_000, 10)).map((a) => a.alertId),
         ['~2'],
       );
-      assert.deepEqual(await repo.closeMissing(new Set(['~1']), 4_000), ['~2']);
+      assert.deepEqual(await repo.openMissingFrom(new Set(['~1'])), ['~2']);
+      assert.equal(await repo.markClosed('~2', 4_000), true);
+      assert.equal(await repo.markClosed('~2', 4_001), false, 'closed once');
       assert.equal((await repo.get('~2'))?.state, 'closed');
       assert.equal(await repo.earliestDue(), 5_000);
       await db.destroy();
@@ -85,7 +87,8 @@ for (const kind of storeKinds()) {
       assert.equal(attempts.filter(Boolean).length, 1);
       await repo.finishAttempt(rows[0]!.id, { status: 'sent', sid: 'SM1' }, 2_002);
       const n = await repo.recordTwilioStatus('SM1', 'delivered', { MessageSid: 'SM1' }, 2_003);
-      assert.equal(n?.status, 'delivered');
+      assert.equal(n?.deliveryStatus, 'delivered');
+      assert.equal(n?.status, 'sent', "Twilio's callback does not overwrite what the bot did");
       assert.deepEqual(await repo.twilioStatuses('SM1'), ['delivered']);
 
       // A snoozed alert cannot be claimed until the snooze ends.
@@ -97,6 +100,18 @@ for (const kind of storeKinds()) {
       assert.equal(await repo.claimOnce('~9', { tier: -1, method: 'notice', recipient: 'no-phone' }, 1), true);
       assert.equal(await repo.claimOnce('~9', { tier: -1, method: 'notice', recipient: 'no-phone' }, 2), false);
       assert.deepEqual(await repo.activity(0), { breaches: 1, openPastTier: 1 });
+      await db.destroy();
+    });
+
+    it('the notice is claimed by one caller; a stale claim without a notice can be taken over', async () => {
+      const { db, repo } = await open();
+      await repo.insertAlerts([{ alert: alert('~8'), nextDue: 2_000 }], 1_000);
+      const claims = await Promise.all(Array.from({ length: 4 }, () => repo.claimNotice('~8', 2_000, 1_000)));
+      assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal(await repo.claimNotice('~8', 2_500, 1_500), false, 'a fresh claim holds');
+      assert.equal(await repo.claimNotice('~8', 70_000, 10_000), true, 'a stale one is taken over');
+      await repo.setNotice('~8', 'C0ALERTS', '1.0001', 70_001);
+      assert.equal(await repo.claimNotice('~8', 500_000, 400_000), false, 'never once the notice exists');
       await db.destroy();
     });
 
@@ -119,9 +134,10 @@ for (const kind of storeKinds()) {
     it('promotion stops the deadline and a promoted alert cannot be snoozed', async () => {
       const { db, repo } = await open();
       await repo.insertAlerts([{ alert: alert('~7'), nextDue: 2_000 }], 1_000);
-      await repo.markPromoted('~7', { id: '~100', number: 3 }, 1_500);
+      await repo.markPromoted('~7', { id: '~100', number: 3 }, 'U0CAROL', 1_500);
       const tracked = await repo.get('~7');
       assert.equal(tracked?.state, 'promoted');
+      assert.equal(tracked?.promotedBy, 'U0CAROL');
       assert.equal(tracked?.caseNumber, 3);
       assert.equal(await repo.earliestDue(), null);
       assert.equal(await repo.snooze('~7', 9_000, 1_600), false);
