@@ -1,14 +1,18 @@
 import type { Knex } from 'knex';
+import { dialectOf } from '../src/store/db.js';
 
 /**
  * Confirmation alerts ("did you do this?"), their single-use Duo states and the users' ignore rules.
  * Every timestamp is BIGINT ms since the epoch; indexed strings stay within 191 chars for utf8mb4.
  */
 export async function up(db: Knex): Promise<void> {
+  // MySQL's default collations compare case-insensitively, so "aB3" would dedupe to "Ab3" and a Duo
+  // state would match in any case. Binary collation makes both exact, as they are on SQLite.
+  const exact = (column: Knex.ColumnBuilder) => (dialectOf(db) === 'mysql' ? column.collate('utf8mb4_bin') : column);
   await db.schema.createTable('confirm_alerts', (t) => {
     t.bigIncrements('id').primary();
     // NULL for alerts without a key; unique otherwise, so a repeated POST finds the first alert.
-    t.string('dedupe_key', 191).nullable().unique();
+    exact(t.string('dedupe_key', 191)).nullable().unique();
     t.string('source', 16).notNullable();
     /** the user as the detector named them: a Slack ID or an email */
     t.string('user_ref', 191).notNullable();
@@ -35,7 +39,7 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('updated_at').notNullable();
   });
   await db.schema.createTable('confirm_duo_states', (t) => {
-    t.string('state', 64).primary();
+    exact(t.string('state', 64)).primary();
     t.bigInteger('alert_id').notNullable().index();
     t.string('user_id', 32).notNullable();
     t.bigInteger('created_at').notNullable();

@@ -11,6 +11,7 @@ import { COMMENT_WINDOW_MS, type ConfirmContext, verifyWindowMs } from './contex
 import { newDuoState } from './duo-states.js';
 import { closeAsk, postComment, say } from './escalation.js';
 import { moveAlert, viewOf } from './transitions.js';
+import type { ConfirmAlert } from './types.js';
 
 const NO_SUCH_ALERT = 'I could not find that alert any more.';
 /** Same words as the state machine's refusal, and nothing about the alert's state. */
@@ -52,14 +53,26 @@ export async function answerYes(ctx: ConfirmContext, alertValue: string, by: str
     { deadline: expiresAt },
   );
   if (!moved.ok) return moved.message;
-  const state = newDuoState();
-  await ctx.duoStates.insert({ state, alertId: alert.id, userId: by, expiresAt }, now);
-  const authUrl = await ctx.secondFactor!.authUrl(alert.duoUsername!, state);
-  await closeAsk(ctx, moved.alert, ':hourglass_flowing_sand: You answered yes; waiting for Duo');
-  if (moved.alert.dmChannel) {
-    await ctx.outbox.post({ channel: moved.alert.dmChannel, ...verifyMessage(moved.alert, authUrl, expiresAt) });
+  try {
+    await startDuo(ctx, moved.alert, expiresAt, now);
+  } catch (err) {
+    // Left `verifying`, the user would see nothing until the deadline: fail the check now instead.
+    ctx.logger.error('confirm: could not start Duo', { alert: alert.id, err });
+    const detail = `could not start Duo: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+    await moveAlert(ctx, moved.alert, { type: 'verification_failed', by, detail }, { outcomeDetail: detail });
+    return 'Sorry, I could not start the Duo check, so your answer could not be verified.';
   }
   return null;
+}
+
+/** A single-use state, the Duo link in the user's DM, and the question's buttons taken away. */
+async function startDuo(ctx: ConfirmContext, alert: ConfirmAlert, expiresAt: number, now: number): Promise<void> {
+  if (!alert.dmChannel) throw new Error('there is no DM channel to send the Duo link to');
+  const state = newDuoState();
+  await ctx.duoStates.insert({ state, alertId: alert.id, userId: alert.userId!, expiresAt }, now);
+  const authUrl = await ctx.secondFactor!.authUrl(alert.duoUsername!, state);
+  await closeAsk(ctx, alert, ':hourglass_flowing_sand: You answered yes; waiting for Duo');
+  await ctx.outbox.post({ channel: alert.dmChannel, ...verifyMessage(alert, authUrl, expiresAt) });
 }
 
 export async function answerNo(ctx: ConfirmContext, alertValue: string, by: string): Promise<string | null> {

@@ -2,6 +2,7 @@
  * From an alert to one question in the user's DM: resolve who it is, honour their ignore rules,
  * then claim and send the single DM.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { findMatchingRule } from '../core/confirm/ignore-rules.js';
 import { computeDeadline } from '../core/confirm/policy.js';
 import { askMessage } from './blocks.js';
@@ -37,7 +38,8 @@ export async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Res
 
 /**
  * Moves a `new` alert on: escalated (unknown user), ignored (a rule matched) or asked (then DM).
- * Also finishes whatever a dead process left: an asked alert without its DM, an unposted escalation.
+ * Also finishes what a dead process or a failed Slack call left: an asked alert without its DM,
+ * an unposted escalation.
  */
 export async function processAlert(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
   if (alert.status === 'asked') return askUser(ctx, alert);
@@ -70,20 +72,46 @@ export async function processAlert(ctx: ConfirmContext, alert: ConfirmAlert): Pr
   if (moved.ok) await askUser(ctx, moved.alert);
 }
 
-const RETRY_DELAYS_MS = [250, 1000, 4000];
+/** A Retry-After longer than this is left to the next periodic sweep instead of holding the work up. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
-/** Slack may be briefly down or rate limiting; after a few tries the alert stays `new` for the next sweep. */
-async function resolveWithRetry(ctx: ConfirmContext, alert: ConfirmAlert): Promise<Resolved | null> {
+/**
+ * Calls Slack, retrying transient failures after ctx.retryDelaysMs; a 429 waits at least its
+ * Retry-After. Throws the last error when out of tries or stopping.
+ */
+async function withSlackRetry<T>(
+  ctx: ConfirmContext,
+  what: string,
+  alertId: number,
+  call: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await resolveUser(ctx, alert.userRef);
+      return await call();
     } catch (err) {
-      if (attempt >= RETRY_DELAYS_MS.length) {
-        ctx.logger.error('confirm: could not resolve the user; will retry at the next sweep', { alert: alert.id, err });
-        return null;
+      const scheduled = ctx.retryDelaysMs[attempt];
+      if (scheduled === undefined || ctx.stopping.aborted) throw err;
+      const e = err as { code?: string; retryAfter?: number };
+      const rateLimited = e.code === 'slack_webapi_rate_limited_error';
+      const waitMs = rateLimited ? Math.max(scheduled, Math.max(1, e.retryAfter ?? 1) * 1000) : scheduled;
+      if (waitMs > MAX_RETRY_AFTER_MS) throw err;
+      ctx.logger.warn(`confirm: ${what} failed; retrying`, { alert: alertId, waitMs, rateLimited });
+      try {
+        await delay(waitMs, undefined, { signal: ctx.stopping });
+      } catch {
+        throw err;
       }
-      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
     }
+  }
+}
+
+/** Slack may be briefly down or rate limiting; after a few tries the alert stays `new` for the periodic sweep. */
+async function resolveWithRetry(ctx: ConfirmContext, alert: ConfirmAlert): Promise<Resolved | null> {
+  try {
+    return await withSlackRetry(ctx, 'user lookup', alert.id, () => resolveUser(ctx, alert.userRef));
+  } catch (err) {
+    ctx.logger.error('confirm: could not resolve the user; the periodic sweep will retry', { alert: alert.id, err });
+    return null;
   }
 }
 
@@ -91,13 +119,15 @@ async function resolveWithRetry(ctx: ConfirmContext, alert: ConfirmAlert): Promi
  * Sends the one question for this alert. The claim (dm_claimed_at) is taken before posting, so
  * a restart or a second replica never sends a second DM. If the process dies between the claim
  * and the post, the DM is not re-sent (at most once): the alert stays `asked` and its deadline
- * escalates it as no_response, with a note that delivery was not confirmed.
+ * escalates it as no_response, with a note that delivery was not confirmed. A failure before the
+ * claim (opening the DM channel) leaves it unclaimed, so the periodic sweep tries again.
  */
 export async function askUser(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
   const now = ctx.clock.now().getTime();
   if (!alert.userId || alert.dmClaimedAt !== null) return;
   try {
-    const channel = await ctx.outbox.dmChannel(alert.userId);
+    const userId = alert.userId;
+    const channel = await withSlackRetry(ctx, 'conversations.open', alert.id, () => ctx.outbox.dmChannel(userId));
     if (!(await ctx.repo.claimDm(alert.id, channel, now))) return;
     const posted = await ctx.outbox.post({ channel, ...askMessage(alert, alert.deadline) });
     await ctx.repo.dmSent(alert.id, posted.channel, posted.ts, now);
@@ -108,6 +138,9 @@ export async function askUser(ctx: ConfirmContext, alert: ConfirmAlert): Promise
     }
   } catch (err) {
     ctx.logger.error('confirm: the DM could not be sent', { alert: alert.id, err });
-    await ctx.repo.audit(alert.id, 'system', 'dm_failed', { error: String(err) }, now);
+    // Once is enough in the history; the periodic sweep may retry an unclaimed DM many times.
+    if (!(await ctx.repo.hasAudit(alert.id, 'dm_failed'))) {
+      await ctx.repo.audit(alert.id, 'system', 'dm_failed', { error: String(err) }, now);
+    }
   }
 }

@@ -7,6 +7,7 @@
 import type { EscalationReason } from '../core/confirm/state-machine.js';
 import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn, truncateText } from '../core/escape.js';
+import { isSlackUserId } from './intake-validation.js';
 import type { ConfirmAlert } from './types.js';
 
 export const ACTIONS = {
@@ -24,6 +25,9 @@ const section = (text: string): Block => ({ type: 'section', text: mrkdwn(text) 
 const context = (text: string): Block => ({ type: 'context', elements: [mrkdwn(text)] });
 const plain = (text: string) => ({ type: 'plain_text', text: truncateText(text, 75), emoji: true });
 
+/** A mention only for a well-formed user ID, so stored text can never become another control sequence. */
+const mention = (userId: string) => (isSlackUserId(userId) ? `<@${userId}>` : escapeMrkdwn(userId, 64));
+
 /** `<!date…>` renders in each reader's own time zone; the fallback is UTC. */
 function when(ms: number): string {
   const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
@@ -35,17 +39,28 @@ function linkButton(url: string | null): Block[] {
   return [{ type: 'button', action_id: ACTIONS.openLink, text: plain('Open details'), url }];
 }
 
-function what(alert: ConfirmAlert): string {
-  const lines = [`*${escapeMrkdwn(alert.title, 200)}*`, escapeMrkdwn(alert.description, 2500)];
-  if (alert.reason) lines.push(`_Why you:_ ${escapeMrkdwn(alert.reason, 500)}`);
-  return lines.join('\n');
+/**
+ * Slack refuses a whole message (invalid_blocks) when one section's text passes 3,000 chars, and
+ * a max-size REST alert (title 200, description 3,000, reason 500) would. So the reason gets its
+ * own section and the description is cut to fit beside the title and a short label.
+ */
+const TITLE_MAX = 200;
+const DESCRIPTION_MAX = 2700;
+const REASON_MAX = 500;
+
+function what(alert: ConfirmAlert, label = ''): Block[] {
+  const blocks = [
+    section(`${label}*${escapeMrkdwn(alert.title, TITLE_MAX)}*\n${escapeMrkdwn(alert.description, DESCRIPTION_MAX)}`),
+  ];
+  if (alert.reason) blocks.push(section(`_Why you:_ ${escapeMrkdwn(alert.reason, REASON_MAX)}`));
+  return blocks;
 }
 
 export function askMessage(alert: ConfirmAlert, deadline: number | null): { text: string; blocks: Block[] } {
   const test = alert.source === 'test' ? ' (test alert — nothing is wrong)' : '';
   const blocks: Block[] = [
     section(`:wave: *Security check${test}:* did you do this?`),
-    section(what(alert)),
+    ...what(alert),
     context(
       `Seen ${when(alert.createdAt)}${deadline ? ` · please answer by ${when(deadline)}` : ''} · alert #${alert.id}`,
     ),
@@ -78,7 +93,7 @@ export function askMessage(alert: ConfirmAlert, deadline: number | null): { text
 export function answeredMessage(alert: ConfirmAlert, outcome: string): { text: string; blocks: Block[] } {
   return {
     text: `Security check: ${escapeMrkdwn(alert.title, 200)} — ${outcome}`,
-    blocks: [section(what(alert)), context(`${outcome} · alert #${alert.id}`)],
+    blocks: [...what(alert), context(`${outcome} · alert #${alert.id}`)],
   };
 }
 
@@ -145,16 +160,18 @@ export const REASON_LABELS: Record<EscalationReason, string> = {
 export function escalationMessage(alert: ConfirmAlert): { text: string; blocks: Block[] } {
   const reason = alert.escalationReason ?? 'denied';
   // The mention is built from the ID Slack resolved for us, never from alert text.
-  const who = alert.userId ? `<@${alert.userId}>` : `${escapeMrkdwn(alert.userRef, 191)} (not found in Slack)`;
+  const who = alert.userId ? mention(alert.userId) : `${escapeMrkdwn(alert.userRef, 191)} (not found in Slack)`;
   const test = alert.source === 'test' ? ' [TEST]' : '';
-  const lines = [
-    `:rotating_light: *Security alert escalated${test}:* ${REASON_LABELS[reason]} (\`${reason}\`)`,
-    `*Who:* ${who}`,
-    `*What:* ${what(alert)}`,
+  const blocks: Block[] = [
+    section(
+      `:rotating_light: *Security alert escalated${test}:* ${REASON_LABELS[reason]} (\`${reason}\`)\n*Who:* ${who}`,
+    ),
+    ...what(alert, '*What:* '),
   ];
-  if (alert.outcomeDetail) lines.push(`*Detail:* ${escapeMrkdwn(alert.outcomeDetail, 500)}`);
-  if (alert.url) lines.push(`*Link:* ${escapeMrkdwn(alert.url, 300)}`);
-  const blocks: Block[] = [section(lines.join('\n'))];
+  const more: string[] = [];
+  if (alert.outcomeDetail) more.push(`*Detail:* ${escapeMrkdwn(alert.outcomeDetail, 500)}`);
+  if (alert.url) more.push(`*Link:* ${escapeMrkdwn(alert.url, 300)}`);
+  if (more.length) blocks.push(section(more.join('\n')));
   if (alert.url) blocks.push({ type: 'actions', elements: linkButton(alert.url) });
   blocks.push(
     context(
@@ -165,5 +182,5 @@ export function escalationMessage(alert: ConfirmAlert): { text: string; blocks: 
 }
 
 export function commentReply(userId: string, comment: string): string {
-  return `Explanation from <@${userId}>:\n${escapeMrkdwn(comment, 2900)}`;
+  return `Explanation from ${mention(userId)}:\n${escapeMrkdwn(comment, 2900)}`;
 }

@@ -19,6 +19,10 @@ export interface ConfirmContext {
   clock: Clock;
   logger: Logger;
   escalationChannel: string;
+  /** waits between retries of a failed Slack read (a 429 waits at least its Retry-After) */
+  retryDelaysMs: readonly number[];
+  /** aborted by stop(): retry waits end early so shutdown is not held up */
+  stopping: AbortSignal;
   /** alerts changed: the deadline scheduler re-arms */
   changed(): void;
 }

@@ -20,6 +20,8 @@ interface Outcome {
 }
 
 const TOLD = 'The security team has been told.';
+const NOT_TOLD_YET =
+  "I couldn't reach the security team just now and will keep trying; if it is urgent, please contact them directly.";
 
 export async function handleDuoCallback(ctx: ConfirmContext, query: URLSearchParams): Promise<HttpResponse> {
   return page(await settle(ctx, query));
@@ -34,7 +36,7 @@ async function settle(ctx: ConfirmContext, query: URLSearchParams): Promise<Outc
   if (!consumed.ok && consumed.reason === 'unknown') {
     return { status: 400, title: 'Invalid link', message: 'This verification link is not valid.' };
   }
-  const alert = await ctx.repo.get(consumed.ok ? consumed.row.alertId : consumed.row.alertId);
+  const alert = await ctx.repo.get(consumed.row.alertId);
   if (!alert) return { status: 404, title: 'Unknown alert', message: 'The alert for this link no longer exists.' };
   if (alert.status !== 'verifying') {
     const already = consumed.ok ? '' : ' This link was already used or has expired.';
@@ -76,7 +78,9 @@ async function fail(ctx: ConfirmContext, alert: ConfirmAlert, detail: string, wh
     { outcomeDetail: detail },
   );
   if (!moved.ok) return { status: 409, title: 'Nothing to do', message: moved.message };
-  return { status: 403, title: 'Not verified', message: `${what} ${TOLD}` };
+  // moveAlert has already tried the channel post; say it reached the team only if it did.
+  const told = (await ctx.repo.get(alert.id))?.escalationTs != null;
+  return { status: 403, title: 'Not verified', message: `${what} ${told ? TOLD : NOT_TOLD_YET}` };
 }
 
 function finalWords(alert: ConfirmAlert): string {

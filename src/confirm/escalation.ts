@@ -1,7 +1,8 @@
 /**
  * Telling the security channel, and then the user, about an escalated alert. The channel post
- * is claimed in the database first so a second replica or the start-up sweep never posts it
- * twice; the user is told the team knows only after the post succeeded.
+ * is claimed in the database first so a second replica or a sweep never posts it twice; a failed
+ * post gives the claim back for the next periodic sweep. The user is told the team knows only
+ * after the post succeeded.
  */
 import type { EscalationReason } from '../core/confirm/state-machine.js';
 import { answeredMessage, commentReply, escalationMessage } from './blocks.js';
@@ -32,25 +33,44 @@ export async function postEscalation(ctx: ConfirmContext, alert: ConfirmAlert): 
   if (!(await ctx.repo.claimEscalation(alert.id, now))) return;
   const reason = alert.escalationReason ?? 'denied';
   const log = ctx.logger.child({ component: 'confirm', alert: alert.id });
-  let posted = false;
+  let ts: string;
   try {
-    const { ts } = await ctx.outbox.post({ channel: ctx.escalationChannel, ...escalationMessage(alert) });
+    ({ ts } = await ctx.outbox.post({ channel: ctx.escalationChannel, ...escalationMessage(alert) }));
+  } catch (err) {
+    log.error('confirm: escalation could not be posted; the periodic sweep will retry it', { err });
+    await escalationFailed(ctx, alert, err, now);
+    return;
+  }
+  try {
     await ctx.repo.setEscalationTs(alert.id, ts);
     await ctx.repo.audit(alert.id, 'system', 'escalation_posted', { channel: ctx.escalationChannel, ts, reason }, now);
-    posted = true;
   } catch (err) {
-    log.error('confirm: escalation could not be posted', { err });
-    await ctx.repo.audit(alert.id, 'system', 'escalation_failed', { error: String(err) }, now);
+    // The post landed; keep the claim so it is never posted twice, even though its ts is lost.
+    log.error('confirm: escalation posted, but recording it failed', { err, ts });
   }
   if (alert.userId && alert.dmChannel) {
     const told = TOLD_USER[reason];
-    const text = posted
-      ? told
-      : "I couldn't reach the security team's channel just now. Please contact the security team directly about this alert.";
-    if (text) await say(ctx, alert.dmChannel, `${text} (alert #${alert.id})`);
-    await closeAsk(ctx, alert, posted ? OUTCOME[reason] : ':warning: Escalation could not be delivered');
+    if (told) await say(ctx, alert.dmChannel, `${told} (alert #${alert.id})`);
+    await closeAsk(ctx, alert, OUTCOME[reason]);
   }
-  if (posted) await postComment(ctx, alert.id);
+  await postComment(ctx, alert.id);
+}
+
+/**
+ * Gives the claim back so the lease holder's periodic sweep retries the post. The audit row and
+ * the user's notice are written for the first failure only, not once per sweep.
+ */
+async function escalationFailed(ctx: ConfirmContext, alert: ConfirmAlert, err: unknown, now: number): Promise<void> {
+  const first = !(await ctx.repo.hasAudit(alert.id, 'escalation_failed'));
+  if (first) await ctx.repo.audit(alert.id, 'system', 'escalation_failed', { error: String(err) }, now);
+  await ctx.repo.releaseEscalation(alert.id);
+  if (!first || !alert.userId || !alert.dmChannel) return;
+  await say(
+    ctx,
+    alert.dmChannel,
+    `I couldn't reach the security team's channel just now; I'll keep trying. If it is urgent, please contact the security team directly (alert #${alert.id}).`,
+  );
+  await closeAsk(ctx, alert, ':warning: Not yet delivered to the security team; retrying');
 }
 
 /** Posts the user's explanation into the escalation thread once both exist (either may come first). */

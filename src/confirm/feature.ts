@@ -14,16 +14,23 @@ import { IgnoreRuleStore } from './ignore-rule-store.js';
 import { KnexConfirmationRepo } from './repository.js';
 import { commentHandler, registerConfirmListeners, testAlertHandler } from './slack-listeners.js';
 import { moveAlert } from './transitions.js';
-import type { IntakeInput, IntakeResult } from './types.js';
+import type { ConfirmAlert, IntakeInput, IntakeResult } from './types.js';
 
 export type ConfirmFeature = Feature & { intake(input: IntakeInput): Promise<IntakeResult> };
 
-const STOP_WAIT_MS = 3000;
+export interface ConfirmFeatureOptions {
+  secondFactor: SecondFactorPort | null;
+  /** how often the lease holder re-runs the sweep of unfinished work (default 30 s) */
+  sweepIntervalMs?: number;
+  /** waits between retries of a failed Slack lookup (default 250 ms, 1 s, 4 s) */
+  retryDelaysMs?: readonly number[];
+}
 
-export function createConfirmFeature(
-  deps: FeatureDeps,
-  opts: { secondFactor: SecondFactorPort | null },
-): ConfirmFeature {
+const STOP_WAIT_MS = 3000;
+const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
+const DEFAULT_RETRY_DELAYS_MS = [250, 1000, 4000];
+
+export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOptions): ConfirmFeature {
   const logger = deps.logger.child({ component: 'confirm' });
   const repo = new KnexConfirmationRepo(deps.db);
   const inFlight = new Set<Promise<unknown>>();
@@ -33,6 +40,8 @@ export function createConfirmFeature(
     return p;
   };
   let scheduler: DeadlineScheduler | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  const stopping = new AbortController();
   const ctx: ConfirmContext = {
     repo,
     duoStates: new DuoStateStore(deps.db),
@@ -44,6 +53,8 @@ export function createConfirmFeature(
     clock: deps.clock,
     logger,
     escalationChannel: deps.config.slack.escalationChannel,
+    retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    stopping: stopping.signal,
     changed: () => scheduler?.rearm(),
   };
 
@@ -58,9 +69,22 @@ export function createConfirmFeature(
     }
   };
 
-  /** Finishes what a stopped or crashed process left half done; every step is claimed, so replicas may overlap. */
+  /**
+   * Finishes what a crashed process or a failed Slack call left undone (alerts still `new`, asks
+   * without a DM, unposted escalations). Every step is claimed, so overlapping replicas are safe.
+   */
+  let sweeping = false;
   const sweep = async () => {
-    for (const alert of await repo.unfinished()) await processAlert(ctx, alert);
+    if (sweeping || stopping.signal.aborted) return;
+    sweeping = true;
+    try {
+      for (const alert of await repo.unfinished()) {
+        if (stopping.signal.aborted || !deps.lease.isHeld()) break;
+        await processAlert(ctx, alert);
+      }
+    } finally {
+      sweeping = false;
+    }
   };
 
   const intake = async (input: IntakeInput): Promise<IntakeResult> => {
@@ -69,10 +93,17 @@ export function createConfirmFeature(
     return { id: alert.id, status: alert.status, created };
   };
 
+  /** The `test` DM waits for the outcome so its reply can say what actually happened. */
+  const raiseTestAlert = async (input: IntakeInput): Promise<ConfirmAlert> => {
+    const { alert, created } = await repo.create(input, deps.clock.now().getTime());
+    if (created) await track(processAlert(ctx, alert));
+    return (await repo.get(alert.id)) ?? alert;
+  };
+
   return {
     name: 'confirm',
     helpLines: ['• `test` — send yourself a harmless test security alert, to see how confirmation works'],
-    dmHandlers: [testAlertHandler(intake), commentHandler(ctx)],
+    dmHandlers: [testAlertHandler(raiseTestAlert), commentHandler(ctx)],
     intake,
     registerSlack(app) {
       registerConfirmListeners(app, ctx, track);
@@ -90,11 +121,17 @@ export function createConfirmFeature(
       scheduler = new DeadlineScheduler(repo, deps.lease, deps.clock, fireDue, logger);
       scheduler.start();
       deps.lease.onChange((held) => {
-        if (held) runInBackground('start-up sweep', sweep);
+        if (held) runInBackground('sweep', sweep);
       });
-      if (deps.lease.isHeld()) runInBackground('start-up sweep', sweep);
+      if (deps.lease.isHeld()) runInBackground('sweep', sweep);
+      sweepTimer = setInterval(() => {
+        if (deps.lease.isHeld()) runInBackground('periodic sweep', sweep);
+      }, opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+      sweepTimer.unref();
     },
     async stop() {
+      stopping.abort();
+      if (sweepTimer) clearInterval(sweepTimer);
       await scheduler?.stop();
       const pending = Promise.allSettled([...inFlight]);
       await Promise.race([pending, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);

@@ -149,10 +149,6 @@ export class KnexConfirmationRepo {
     });
   }
 
-  async update(id: number, patch: AlertPatch): Promise<void> {
-    await this.db('confirm_alerts').where({ id }).update(patchColumns(patch));
-  }
-
   /**
    * Claims the one DM of an asked alert; only the caller that gets true may post it. The DM
    * channel is stored with the claim: a quick click may arrive before the post returns.
@@ -187,6 +183,22 @@ export class KnexConfirmationRepo {
       .whereNull('escalation_claimed_at')
       .update({ escalation_claimed_at: now });
     return n === 1;
+  }
+
+  /** Gives the claim back after a failed post, so the periodic sweep tries again; never after a post landed. */
+  async releaseEscalation(id: number): Promise<void> {
+    await this.db('confirm_alerts')
+      .where({ id, status: 'escalated' })
+      .whereNull('escalation_ts')
+      .update({ escalation_claimed_at: null });
+  }
+
+  /** Whether this alert already has an audit row of this kind (e.g. the user was told once already). */
+  async hasAudit(id: number, event: string): Promise<boolean> {
+    const row = await this.db('audit_log')
+      .where({ subject: alertSubject(id), action: `confirm.${event}` })
+      .first('id');
+    return row !== undefined;
   }
 
   async setEscalationTs(id: number, ts: string): Promise<void> {
@@ -239,7 +251,7 @@ export class KnexConfirmationRepo {
     return rows.map(toAlert);
   }
 
-  /** Work a dead process may have left behind: unprocessed, un-DMed, or un-posted escalations. */
+  /** Work a dead process or a failed Slack call left undone: unprocessed, un-DMed, or un-posted escalations. */
   async unfinished(limit = 500): Promise<ConfirmAlert[]> {
     const rows = await this.db('confirm_alerts')
       .where({ status: 'new' })

@@ -7,15 +7,25 @@ import type { DmHandler } from '../slack/listeners/direct-messages.js';
 import { answerNo, answerYes, mute, takeComment } from './answers.js';
 import { ACTIONS } from './blocks.js';
 import type { ConfirmContext } from './context.js';
-import type { IntakeInput, IntakeResult } from './types.js';
+import type { ConfirmAlert, IntakeInput } from './types.js';
 
 type Answer = (ctx: ConfirmContext, value: string, by: string) => Promise<string | null>;
+
+/** We cannot tell how far a failed click got, so say only that and what to do. */
+const CLICK_FAILED =
+  "Sorry, something went wrong on my side while handling that click, so I can't tell whether it counted. Please try again in a minute; if it keeps failing, contact the security team directly.";
 
 export function registerConfirmListeners(app: App, ctx: ConfirmContext, track: <T>(p: Promise<T>) => Promise<T>): void {
   const button = (actionId: string, answer: Answer) => {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
-      const reply = await track(answer(ctx, action.value ?? '', body.user.id));
+      let reply: string | null;
+      try {
+        reply = await track(answer(ctx, action.value ?? '', body.user.id));
+      } catch (err) {
+        ctx.logger.error('confirm: button handler failed', { action: actionId, value: action.value, err });
+        reply = CLICK_FAILED;
+      }
       if (reply) await ephemeral(respond, reply);
     });
   };
@@ -35,19 +45,41 @@ async function ephemeral(respond: RespondFn, text: string): Promise<void> {
 }
 
 /** DM `test`: a harmless alert for the sender, through the whole flow. */
-export function testAlertHandler(intake: (input: IntakeInput) => Promise<IntakeResult>): DmHandler {
+export function testAlertHandler(raise: (input: IntakeInput) => Promise<ConfirmAlert>): DmHandler {
   return async ({ command, userId, say }) => {
     if (command !== 'test') return false;
-    const result = await intake({
+    const alert = await raise({
       user: userId,
-      title: 'Test alert',
+      title: TEST_TITLE,
       description: 'This is a harmless test alert you asked for. Answer it to see how a real one works.',
-      reason: 'You typed `test` in a DM with me.',
+      reason: 'You typed "test" in a DM with me.',
       source: 'test',
     });
-    await say(`OK — I'm sending you test alert #${result.id} now. Nothing is wrong.`);
+    await say(testOutcome(alert));
     return true;
   };
+}
+
+const TEST_TITLE = 'Test alert';
+
+/** What became of the test alert, in the user's words; never claims a DM that was not sent. */
+function testOutcome(alert: ConfirmAlert): string {
+  const n = `test alert #${alert.id}`;
+  switch (alert.status) {
+    case 'asked':
+    case 'verifying':
+      return alert.dmTs
+        ? `I've sent you ${n}. Nothing is wrong; answer it to see how a real one works.`
+        : `I couldn't deliver ${n} to you just now. Nothing is wrong.`;
+    case 'ignored':
+      return `I didn't send you ${n}: you muted alerts titled "${TEST_TITLE}", and the mute is still on. Nothing is wrong.`;
+    case 'new':
+      return `I couldn't look you up in Slack just now, so ${n} is not sent yet; I'll keep trying.`;
+    case 'escalated':
+      return `${n} went straight to the security team (${alert.escalationReason ?? 'escalated'}).`;
+    default:
+      return `${n} is ${alert.status}.`;
+  }
 }
 
 /** After a "no", the user's next DM is their explanation. */

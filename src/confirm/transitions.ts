@@ -5,9 +5,6 @@
 import { type ConfirmEvent, transition } from '../core/confirm/state-machine.js';
 import type { ConfirmContext } from './context.js';
 import { postEscalation } from './escalation.js';
-
-export { closeAsk } from './escalation.js';
-
 import type { KnexConfirmationRepo } from './repository.js';
 import type { ConfirmAlert } from './types.js';
 

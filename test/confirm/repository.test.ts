@@ -46,6 +46,20 @@ for (const kind of storeKinds()) {
       assert.notEqual(a.alert.id, b.alert.id);
     });
 
+    it('dedupe keys and Duo states compare exactly, case included', async () => {
+      const lower = await repo.create(input('aB3'), T0);
+      const upper = await repo.create(input('Ab3'), T0);
+      assert.ok(lower.created && upper.created);
+      assert.notEqual(lower.alert.id, upper.alert.id);
+      assert.equal((await repo.create(input('aB3'), T0)).alert.id, lower.alert.id);
+      const states = new DuoStateStore(db);
+      const state = `${'q'.repeat(31)}X`;
+      await states.insert({ state, alertId: 1, userId: 'U0ALICE', expiresAt: T0 + 1000 }, T0);
+      const wrongCase = await states.consume(state.toLowerCase(), T0);
+      assert.equal(wrongCase.ok ? 'ok' : wrongCase.reason, 'unknown');
+      assert.ok((await states.consume(state, T0)).ok);
+    });
+
     it('a transition applies once, with its audit row, even when raced', async () => {
       const { alert } = await repo.create(input(), T0);
       const t = transition({ status: 'new', userId: null, deadline: null }, { type: 'user_resolved' }, new Date(T0));

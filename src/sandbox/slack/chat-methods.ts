@@ -1,3 +1,4 @@
+import { blockKitErrors } from './block-limits.js';
 import { messageObject } from './payloads.js';
 import type { Block } from './types.js';
 import type { Workspace } from './workspace.js';
@@ -40,14 +41,16 @@ interface MessageContent {
   blocks?: Block[];
 }
 
-/** The text/blocks of a message, or the Slack error code for why there is none. */
-function messageContent(params: ApiParams): MessageContent | string {
+/** The text/blocks of a message, or Slack's error body for why there is none. */
+function messageContent(params: ApiParams): MessageContent | { refused: ApiBody } {
   const blocks = blocksParam(params);
-  if (blocks === 'invalid') return 'invalid_blocks';
+  if (blocks === 'invalid') return { refused: fail('invalid_blocks') };
+  const errors = blocks ? blockKitErrors(blocks) : [];
+  if (errors.length) return { refused: { ok: false, error: 'invalid_blocks', errors } };
   const text = stringParam(params, 'text') ?? '';
   const hasAttachments = stringParam(params, 'attachments') !== undefined || Array.isArray(params.attachments);
-  if (text === '' && !blocks?.length && !hasAttachments) return 'no_text';
-  if (text.length > MAX_TEXT_LENGTH) return 'msg_too_long';
+  if (text === '' && !blocks?.length && !hasAttachments) return { refused: fail('no_text') };
+  if (text.length > MAX_TEXT_LENGTH) return { refused: fail('msg_too_long') };
   return blocks ? { text, blocks } : { text };
 }
 
@@ -56,7 +59,7 @@ const postMessage: MethodHandler = (params, ws) => {
   if (!channel) return fail('channel_not_found');
   if (!channel.members.includes(ws.botUserId)) return fail('not_in_channel');
   const content = messageContent(params);
-  if (typeof content === 'string') return fail(content);
+  if ('refused' in content) return content.refused;
   const threadTs = stringParam(params, 'thread_ts');
   const message = ws.post({
     channel: channel.id,
@@ -76,7 +79,7 @@ const update: MethodHandler = (params, ws) => {
   // A bot token may only edit what that bot posted.
   if (existing.bot_id !== ws.seed.botId) return fail('cant_update_message');
   const content = messageContent(params);
-  if (typeof content === 'string') return fail(content);
+  if ('refused' in content) return content.refused;
   const updated = ws.update(channel.id, existing.ts, { text: content.text, blocks: content.blocks })!;
   return {
     ok: true,
@@ -94,7 +97,7 @@ const postEphemeral: MethodHandler = (params, ws) => {
   if (!user) return fail('user_not_found');
   if (!channel.members.includes(user.id)) return fail('user_not_in_channel');
   const content = messageContent(params);
-  if (typeof content === 'string') return fail(content);
+  if ('refused' in content) return content.refused;
   const threadTs = stringParam(params, 'thread_ts');
   const ephemeral = ws.postEphemeral({
     channel: channel.id,

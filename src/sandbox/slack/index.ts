@@ -1,4 +1,5 @@
 export type { EphemeralPredicate, MessageKind, MessagePredicate, WaitOptions } from './activity-log.js';
+export { BLOCK_KIT_LIMITS, blockKitErrors } from './block-limits.js';
 export { SlackSimulator, type SlackSimulatorOptions } from './simulator.js';
 export type {
   AckRecord,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { blockKitErrors } from './block-limits.js';
 import { blocksParam, stringParam } from './chat-methods.js';
 import type { MessageRef } from './types.js';
 import type { Workspace } from './workspace.js';
@@ -60,7 +61,9 @@ export function applyResponse(
     return { status: 200, body: { ok: true } };
   }
   const blocks = blocksParam(body);
-  if (blocks === 'invalid') return { status: 400, body: { ok: false, error: 'invalid_blocks' } };
+  if (blocks === 'invalid' || (blocks && blockKitErrors(blocks).length)) {
+    return { status: 400, body: { ok: false, error: 'invalid_blocks' } };
+  }
   const text = stringParam(body, 'text') ?? '';
   if (text === '' && !blocks?.length) return { status: 400, body: { ok: false, error: 'no_text' } };
   const threadTs = stringParam(body, 'thread_ts');

@@ -1,0 +1,144 @@
+/**
+ * What the flow does when Slack or Duo fails part-way, and that every message it then sends is
+ * true: 429s honoured, Duo start-up failures escalated, pages and DMs that never claim a post
+ * that did not happen, and a max-size alert that still fits Slack's Block Kit limits.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LIMITS } from '../../src/confirm/intake-validation.js';
+import {
+  type ConfirmRig,
+  finishDuo,
+  getAlert,
+  hasButton,
+  postAlert,
+  raise,
+  startRig,
+  waitForDuoLink,
+  waitForEscalation,
+  waitForQuestion,
+  waitForStatus,
+} from './helpers.js';
+
+describe('confirm: failures part-way', () => {
+  let rig: ConfirmRig;
+  before(async () => {
+    rig = await startRig({ policy: '  timeout: 1h\n  max_ignore: 1h\n' });
+  });
+  after(async () => {
+    await rig.stop();
+  });
+  const h = () => rig.h;
+  const dm = (user: string) => h().sim.dmChannelFor(user);
+
+  it('a 429 on the user lookup is retried after its Retry-After, not sooner', async () => {
+    h().sim.failNext('users.info', 1, { status: 429, retryAfter: 2 });
+    const id = await raise(h(), 'U0ALICE');
+    const alert = await waitForStatus(h(), id, 'asked', 8000);
+    const at = (action: string) => Date.parse(alert.history.find((e) => e.action === action)!.at);
+    assert.ok(at('confirm.asked') - at('confirm.created') >= 1900, 'waited for Retry-After');
+    await waitForQuestion(h(), 'U0ALICE', id);
+  });
+
+  it('a 429 on conversations.open is retried, and the question arrives', async () => {
+    h().sim.failNext('conversations.open', 1, { status: 429, retryAfter: 1 });
+    const id = await raise(h(), 'U0BOB');
+    await waitForQuestion(h(), 'U0BOB', id, 5000);
+    assert.ok(!(await getAlert(h(), id)).history.some((e) => e.action === 'confirm.dm_failed'));
+  });
+
+  it('a max-size alert still produces the question and the escalation', async () => {
+    const { status, json } = await postAlert(h(), {
+      user: 'U0DAVE',
+      title: `Max ${'&'.repeat(LIMITS.title - 4)}`,
+      description: '<'.repeat(LIMITS.description),
+      reason: '>'.repeat(LIMITS.reason),
+      url: `https://example.com/${'a'.repeat(LIMITS.url - 20)}`,
+    });
+    assert.equal(status, 201);
+    const id = Number(json.id);
+    const q = await waitForQuestion(h(), 'U0DAVE', id);
+    h().sim.clickButton('U0DAVE', q, 'confirm_no');
+    assert.equal((await waitForStatus(h(), id, 'escalated')).reason, 'denied');
+    await waitForEscalation(h(), id);
+  });
+
+  async function answerYes(user: string, id: number): Promise<number> {
+    const q = await waitForQuestion(h(), user, id);
+    const mark = h().sim.mark();
+    h().sim.clickButton(user, q, 'confirm_yes');
+    return mark;
+  }
+
+  it('when the Duo link cannot be sent, the check fails at once and the user is told', async () => {
+    const id = await raise(h(), 'U0ALICE');
+    await waitForQuestion(h(), 'U0ALICE', id);
+    // The Duo link is the next message the bot posts.
+    h().sim.failNext('chat.postMessage', 1, { status: 500 });
+    const mark = await answerYes('U0ALICE', id);
+    const alert = await waitForStatus(h(), id, 'escalated');
+    assert.equal(alert.reason, '2fa_failed');
+    assert.match(alert.detail ?? '', /^could not start Duo: /);
+    const e = await h().sim.waitForEphemeral((x) => x.user === 'U0ALICE', { since: mark });
+    assert.match(e.text, /could not start the Duo check/);
+    await waitForEscalation(h(), id);
+    await h().sim.waitForMessage(
+      (m) => m.channel === dm('U0ALICE') && m.text.includes(`couldn't verify with Duo`) && m.text.includes(`#${id}`),
+      { since: mark },
+    );
+  });
+
+  it('the Duo page says the team was told only when the escalation was posted', async () => {
+    const id = await raise(h(), 'U0BOB');
+    await answerYes('U0BOB', id);
+    const link = await waitForDuoLink(h(), 'U0BOB', id);
+    h().sim.failNext('chat.postMessage', 1, { status: 500 });
+    const page = await finishDuo(h(), rig.duo!, link, 'deny');
+    assert.equal(page.status, 403);
+    assert.doesNotMatch(page.html, /has been told/);
+    assert.match(page.html, /keep trying/);
+    const alert = await getAlert(h(), id);
+    assert.ok(alert.history.some((e) => e.action === 'confirm.escalation_failed'));
+    await h().sim.waitForMessage(
+      (m) =>
+        m.channel === dm('U0BOB') && m.text.includes("couldn't reach the security team") && m.text.includes(`#${id}`),
+      { since: 0 },
+    );
+  });
+
+  it('DM `test` says what happened: sent, or muted by the user', async () => {
+    let mark = h().sim.mark();
+    h().sim.sendDm('U0DAVE', 'test');
+    const sent = await h().sim.waitForMessage((m) => m.channel === dm('U0DAVE') && /sent you test alert/.test(m.text), {
+      since: mark,
+    });
+    const id = Number(/#(\d+)/.exec(sent.text)![1]);
+    const q = await waitForQuestion(h(), 'U0DAVE', id);
+    // The reason is plain text, not lookalike backticks.
+    assert.ok(!JSON.stringify(q.blocks).includes('\u02CB'));
+    assert.match(JSON.stringify(q.blocks), /You typed \\"test\\"/);
+    await finishDuo(h(), rig.duo!, await waitForDuoLinkAfterYes('U0DAVE', id), 'allow');
+    await waitForStatus(h(), id, 'confirmed');
+    const thanks = await h().sim.waitForMessage(
+      (m) => m.channel === dm('U0DAVE') && hasButton(m, 'confirm_mute') && JSON.stringify(m.blocks).includes(`#${id}`),
+      { since: 0 },
+    );
+    mark = h().sim.mark();
+    h().sim.clickButton('U0DAVE', thanks, 'confirm_mute');
+    await h().sim.waitForEphemeral((e) => e.user === 'U0DAVE' && /Muted alerts titled/.test(e.text), { since: mark });
+
+    mark = h().sim.mark();
+    h().sim.sendDm('U0DAVE', 'test');
+    const reply = await h().sim.waitForMessage((m) => m.channel === dm('U0DAVE') && /test alert #/.test(m.text), {
+      since: mark,
+    });
+    assert.match(reply.text, /didn't send you test alert #\d+: you muted/);
+    const mutedId = Number(/#(\d+)/.exec(reply.text)![1]);
+    assert.equal((await getAlert(h(), mutedId)).status, 'ignored');
+  });
+
+  async function waitForDuoLinkAfterYes(user: string, id: number): Promise<string> {
+    await answerYes(user, id);
+    return waitForDuoLink(h(), user, id);
+  }
+});
