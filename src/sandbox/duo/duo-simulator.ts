@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readBody } from '../read-body.js';
 import { type AuthorizeParse, type PromptRequest, parseAuthorizeRequest } from './duo-authorize-request.js';
 import { buildIdTokenClaims, type DuoDecision } from './duo-id-token.js';
 import { DuoPromptStore, type PendingPrompt } from './duo-prompt-store.js';
@@ -282,12 +283,5 @@ function html(status: number, body: string): Reply {
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
 }

@@ -9,6 +9,7 @@ import { extname } from 'node:path';
 import type { Logger } from 'winston';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Policy } from '../../config/policy.js';
+import { readBody } from '../read-body.js';
 import { PageActionError, type PageActions, pageActions } from './page-actions.js';
 import {
   type DuoOutcome,
@@ -180,14 +181,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  const parsed: unknown = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8') || '{}');
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('send a JSON object');
   return parsed as Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { readBody } from '../read-body.js';
 import type { ApiParams } from './chat-methods.js';
 import type { ApiReply } from './web-api.js';
 
@@ -68,7 +69,7 @@ export class SimHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY_BYTES);
     const apiMatch = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname);
     if (apiMatch) {
       const parsed = await parseApiBody(req.headers['content-type'], raw);
@@ -97,17 +98,6 @@ export class SimHttpServer {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function bearer(header: string | undefined): string | undefined {
