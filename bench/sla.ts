@@ -106,7 +106,7 @@ export async function run(): Promise<void> {
   await monitor.idle();
   const lateness: number[] = [];
   for (const [id, due] of dueAt) {
-    const tracked = await repo.get(id);
+    const tracked = await repo.alerts.get(id);
     if (tracked?.firedAt != null) lateness.push(tracked.firedAt - due);
   }
   console.log(

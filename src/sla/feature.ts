@@ -109,6 +109,6 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
     async stop() {
       await monitor?.stop();
     },
-    activity: ticketing ? async (since) => ({ sla: await repo.activity(since.getTime()) }) : undefined,
+    activity: ticketing ? async (since) => ({ sla: await repo.alerts.activity(since.getTime()) }) : undefined,
   };
 }

@@ -14,7 +14,9 @@ import type { SlackOutbox } from '../slack/outbox.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { type NoticeView, noticeBlocks, noticeText, smsBody, spokenText } from './notice-blocks.js';
-import type { NotificationKey, NotificationRow, SlaRepository, TrackedAlert } from './repository.js';
+import type { NotificationKey, NotificationRow } from './notification-repository.js';
+import type { SlaRepository } from './repository.js';
+import type { TrackedAlert } from './tracked-alert-repository.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -100,14 +102,14 @@ export class SlaNotifier {
    */
   async deliver(alertId: string, methods: string[], tier: number): Promise<void> {
     await this.reportMissingPhone(alertId, methods);
-    const pending = await this.d.repo.notificationsFor(alertId, ['pending']);
+    const pending = await this.d.repo.notifications.forAlert(alertId, ['pending']);
     pending.sort((a, b) => METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
     for (const n of pending) {
       const now = this.d.clock.now().getTime();
-      if (!(await this.d.repo.startAttempt(n.id, now))) continue;
+      if (!(await this.d.repo.notifications.startAttempt(n.id, now))) continue;
       this.sending.add(n.id);
       try {
-        const alert = await this.d.repo.get(alertId);
+        const alert = await this.d.repo.alerts.get(alertId);
         const why = !alert
           ? 'alert no longer tracked'
           : alert.state !== 'open'
@@ -117,7 +119,7 @@ export class SlaNotifier {
               : null;
         if (!alert || why !== null) {
           // Claimed before a responder acted (or TheHive closed it): their word wins.
-          await this.d.repo.cancelAttempt(n.id, why ?? 'cancelled', now);
+          await this.d.repo.notifications.cancelAttempt(n.id, why ?? 'cancelled', now);
           continue;
         }
         await this.send(alert, n, tier);
@@ -142,7 +144,7 @@ export class SlaNotifier {
 
   /** A reply in the alert's thread, posting the notice first when no tier has posted it yet. */
   async threadReply(alertId: string, text: string): Promise<void> {
-    const alert = await this.d.repo.get(alertId);
+    const alert = await this.d.repo.alerts.get(alertId);
     if (!alert) return;
     const notice = await this.ensureNotice(alert);
     await this.d.outbox.post({ channel: notice.channel, thread_ts: notice.ts, text });
@@ -154,24 +156,28 @@ export class SlaNotifier {
     if (n.method === 'slack') {
       try {
         await this.sendSlack(alert, tier);
-        await this.d.repo.finishAttempt(n.id, { status: 'sent' }, now());
+        await this.d.repo.notifications.finishAttempt(n.id, { status: 'sent' }, now());
         await this.audit(alert.alertId, n, { status: 'sent' });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         log.warn('SLA notification failed', { err: message });
-        await this.d.repo.finishAttempt(n.id, { status: 'failed', error: message.slice(0, 500) }, now());
+        await this.d.repo.notifications.finishAttempt(n.id, { status: 'failed', error: message.slice(0, 500) }, now());
         await this.audit(alert.alertId, n, { status: 'failed', error: message });
       }
       return;
     }
     const outcome = await this.sendPhoneWithRetry(alert, n);
     if (outcome.status === 'sent') {
-      await this.d.repo.finishAttempt(n.id, { status: 'sent', sid: outcome.sid }, now());
+      await this.d.repo.notifications.finishAttempt(n.id, { status: 'sent', sid: outcome.sid }, now());
       await this.audit(alert.alertId, n, { status: 'sent', sid: outcome.sid });
       return;
     }
     log.warn('SLA notification failed', { err: outcome.error, status: outcome.status });
-    await this.d.repo.finishAttempt(n.id, { status: outcome.status, error: outcome.error.slice(0, 500) }, now());
+    await this.d.repo.notifications.finishAttempt(
+      n.id,
+      { status: outcome.status, error: outcome.error.slice(0, 500) },
+      now(),
+    );
     await this.audit(alert.alertId, n, { status: outcome.status, error: outcome.error });
     const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
     const to = `${what} to ${maskNumber(n.recipient)}`;
@@ -209,8 +215,8 @@ export class SlaNotifier {
     const waitUntil = Date.now() + NOTICE_WAIT_MS;
     for (;;) {
       const now = this.d.clock.now().getTime();
-      if (await this.d.repo.claimNotice(alert.alertId, now, now - NOTICE_CLAIM_STALE_MS)) break;
-      const current = await this.d.repo.get(alert.alertId);
+      if (await this.d.repo.notifications.claimNotice(alert.alertId, now, now - NOTICE_CLAIM_STALE_MS)) break;
+      const current = await this.d.repo.alerts.get(alert.alertId);
       if (current?.noticeChannel && current.noticeTs) return { channel: current.noticeChannel, ts: current.noticeTs };
       if (Date.now() > waitUntil)
         throw new Error('the SLA notice is being posted by another sender that has not finished');
@@ -222,7 +228,7 @@ export class SlaNotifier {
       text: noticeText(view),
       blocks: noticeBlocks(view),
     });
-    await this.d.repo.setNotice(alert.alertId, posted.channel, posted.ts, this.d.clock.now().getTime());
+    await this.d.repo.notifications.setNotice(alert.alertId, posted.channel, posted.ts, this.d.clock.now().getTime());
     return posted;
   }
 
@@ -250,7 +256,7 @@ export class SlaNotifier {
         if (isSecOpsError(err, 'timeout')) return { status: 'unknown', error, tries: attempt };
         const retryable = RETRYABLE.some((code) => isSecOpsError(err, code));
         if (!retryable || attempt >= this.d.retry.attempts) return { status: 'failed', error, tries: attempt };
-        await this.d.repo.recordAttempts(n.id, attempt + 1, this.d.clock.now().getTime());
+        await this.d.repo.notifications.recordAttempts(n.id, attempt + 1, this.d.clock.now().getTime());
         await new Promise((r) => setTimeout(r, this.d.retry.baseMs * 2 ** (attempt - 1)));
       }
     }
@@ -262,7 +268,7 @@ export class SlaNotifier {
    */
   async reportDeliveryFailure(n: NotificationRow, twilioStatus: string): Promise<void> {
     const key = { tier: n.tier, method: 'notice', recipient: `undelivered-${n.id}` };
-    if (!(await this.d.repo.claimOnce(n.alertId, key, this.d.clock.now().getTime()))) return;
+    if (!(await this.d.repo.notifications.claimOnce(n.alertId, key, this.d.clock.now().getTime()))) return;
     const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
     await this.threadReply(
       n.alertId,
@@ -281,7 +287,7 @@ export class SlaNotifier {
       if (problem === null) continue;
       const recipient = this.d.phone ? `no-${method}` : 'no-phone';
       const key = { tier: -1, method: 'notice', recipient };
-      if (!(await this.d.repo.claimOnce(alertId, key, this.d.clock.now().getTime()))) continue;
+      if (!(await this.d.repo.notifications.claimOnce(alertId, key, this.d.clock.now().getTime()))) continue;
       await this.threadReply(alertId, `:warning: ${method} notification not sent: ${problem}.`);
       await appendAudit(this.d.db, {
         at: this.d.clock.now(),

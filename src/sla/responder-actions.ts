@@ -49,7 +49,7 @@ export class ResponderActions {
     const refused = await this.refuse(userId);
     if (refused) return refused;
     const id = displayId(alertId);
-    const tracked = await this.d.repo.get(alertId);
+    const tracked = await this.d.repo.alerts.get(alertId);
     if (tracked?.state === 'promoted' && tracked.caseId !== null && tracked.caseNumber !== null) {
       const existing = { id: tracked.caseId, number: tracked.caseNumber };
       return {
@@ -66,7 +66,7 @@ export class ResponderActions {
       return { ok: false, message: `Could not promote alert ${id} to a case: ${escapeMrkdwn(reason, 300)}` };
     }
     const now = this.d.clock.now();
-    await this.d.repo.markPromoted(alertId, created, userId, now.getTime());
+    await this.d.repo.alerts.markPromoted(alertId, created, userId, now.getTime());
     await appendAudit(this.d.db, {
       at: now,
       actor: userId,
@@ -74,7 +74,7 @@ export class ResponderActions {
       subject: `hive:${alertId}`,
       details: { caseId: created.id, caseNumber: created.number },
     });
-    const after = await this.d.repo.get(alertId);
+    const after = await this.d.repo.alerts.get(alertId);
     if (after) {
       await this.d.notifier
         .refreshNotice(after, userId)
@@ -95,8 +95,8 @@ export class ResponderActions {
     const ms = minutes === undefined ? this.d.policy.snoozeMs : minutes * 60_000;
     const now = this.d.clock.now();
     const until = now.getTime() + ms;
-    if (!(await this.d.repo.snooze(alertId, until, now.getTime()))) {
-      const tracked = await this.d.repo.get(alertId);
+    if (!(await this.d.repo.alerts.snooze(alertId, until, now.getTime()))) {
+      const tracked = await this.d.repo.alerts.get(alertId);
       const why = tracked ? `it is ${tracked.state}` : 'it is not an open alert I am tracking';
       return { ok: false, message: `Cannot snooze alert ${id}: ${why}.` };
     }
@@ -108,7 +108,7 @@ export class ResponderActions {
       details: { until, minutes: ms / 60_000 },
     });
     await this.d.monitor.rearm();
-    const tracked = await this.d.repo.get(alertId);
+    const tracked = await this.d.repo.alerts.get(alertId);
     if (tracked?.noticeTs) {
       await this.d.notifier.refreshNotice(tracked).catch(() => {});
       await this.d.notifier

@@ -72,10 +72,10 @@ export function registerSlaListeners(app: App, d: SlaSlackDeps): void {
 const LIST_LIMIT = 25;
 
 async function listText(d: SlaSlackDeps): Promise<string> {
-  const open = await d.repo.listOpen(LIST_LIMIT);
+  const open = await d.repo.alerts.listOpen(LIST_LIMIT);
   if (open.length === 0) return 'No open TheHive alerts are being tracked.';
   const now = d.clock.now().getTime();
-  const total = await d.repo.countOpen();
+  const total = await d.repo.alerts.countOpen();
   const lines = open.map((a) => {
     const tier = a.firedTier < 0 ? 'no tier yet' : `tier ${a.firedTier + 1} of ${d.tiersOf(a.severity)} breached`;
     const snoozed =

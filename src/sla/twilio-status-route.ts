@@ -8,7 +8,8 @@ import type { Clock } from '../core/ports.js';
 import type { HttpServer } from '../http/server.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
-import type { NotificationRow, SlaRepository } from './repository.js';
+import type { NotificationRow } from './notification-repository.js';
+import type { SlaRepository } from './repository.js';
 
 export const TWILIO_STATUS_PATH = '/twilio/status';
 
@@ -44,7 +45,7 @@ export function registerTwilioStatusRoute(http: HttpServer, d: TwilioStatusDeps)
     const status = params.MessageStatus ?? params.CallStatus;
     if (!sid || !status) return { status: 400, body: { error: 'MessageSid/CallSid and a status are required' } };
     const now = d.clock.now();
-    const notification = await d.repo.recordTwilioStatus(sid, status, params, now.getTime());
+    const notification = await d.repo.notifications.recordTwilioStatus(sid, status, params, now.getTime());
     await appendAudit(d.db, {
       at: now,
       actor: 'twilio',

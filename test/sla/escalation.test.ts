@@ -132,7 +132,7 @@ describe('SLA escalation end to end (real Bolt, real twilio, simulators)', { con
 
   it('promote by slash command before any tier; a non-responder is refused by button and command', async () => {
     const id = addAlert(2, 'Promote me by command');
-    await eventually(async () => (await new SlaRepository(h.bot.deps.db).get(id)) !== null, 3000, 'tracked');
+    await eventually(async () => (await new SlaRepository(h.bot.deps.db).alerts.get(id)) !== null, 3000, 'tracked');
     const mark = h.sim.mark();
     h.sim.slashCommand('U0BOB', 'C0ALERTS', '/hive', `promote ${id}`);
     const refused = await h.sim.waitForEphemeral((e) => e.user === 'U0BOB', { since: mark, timeoutMs: 5000 });
@@ -164,7 +164,7 @@ describe('SLA escalation end to end (real Bolt, real twilio, simulators)', { con
       since: mark,
       timeoutMs: 3000,
     });
-    const tracked = await new SlaRepository(h.bot.deps.db).get(id);
+    const tracked = await new SlaRepository(h.bot.deps.db).alerts.get(id);
     const until = tracked!.snoozedUntil!;
     // The 5 s tier (slack+call) falls inside the snooze: nothing may go out before it ends.
     await eventually(() => callsFor(sims, id).length === 1, 6000, 'the due tier after the snooze');
@@ -177,7 +177,7 @@ describe('SLA escalation end to end (real Bolt, real twilio, simulators)', { con
 
   it('/hive snooze takes minutes within bounds; /hive list, help and bad arguments', async () => {
     const id = addAlert(3, 'Listed alert <b>&');
-    await eventually(async () => (await new SlaRepository(h.bot.deps.db).get(id)) !== null, 3000, 'tracked');
+    await eventually(async () => (await new SlaRepository(h.bot.deps.db).alerts.get(id)) !== null, 3000, 'tracked');
     // Other tests answer U0CAROL concurrently, so each answer is recognised by its text.
     const ask = async (text: string, expect: RegExp) => {
       const mark = h.sim.mark();
@@ -216,6 +216,6 @@ describe('SLA escalation end to end (real Bolt, real twilio, simulators)', { con
     await sleep(5000);
     assert.equal(smsFor(sims, id).length, 1);
     assert.equal(callsFor(sims, id).length, 0);
-    assert.equal((await new SlaRepository(h.bot.deps.db).get(id))?.state, 'closed');
+    assert.equal((await new SlaRepository(h.bot.deps.db).alerts.get(id))?.state, 'closed');
   });
 });

@@ -33,7 +33,7 @@ describe('SLA under failures, and Twilio status callbacks', () => {
 
   it('TheHive answering 500 for a while: logged and retried, no crash, no lost tier', async () => {
     const id = addAlert(2, 'While TheHive is down');
-    await eventually(async () => (await repo().get(id)) !== null, 3000, 'tracked');
+    await eventually(async () => (await repo().alerts.get(id)) !== null, 3000, 'tracked');
     sims.hive.faults({ failNext: 6 });
     const late = addAlert(2, 'Created during the outage');
     const sms = await eventually(() => smsFor(sims, id)[0], 6000, 'tier 1 despite the outage');
@@ -52,12 +52,12 @@ describe('SLA under failures, and Twilio status callbacks', () => {
     sims.twilio.failNext(1, { status: 500 });
     const once = addAlert(2, 'Twilio hiccup');
     await eventually(() => smsFor(sims, once)[0], 6000, 'sms after one retry');
-    const [row] = (await repo().notificationsFor(once)).filter((n) => n.method === 'sms');
+    const [row] = (await repo().notifications.forAlert(once)).filter((n) => n.method === 'sms');
     assert.equal(row?.attempts, 2);
     sims.hive.closeAlert(once);
 
     const always = addAlert(4, 'Twilio down');
-    await eventually(async () => (await repo().get(always)) !== null, 3000, 'tracked');
+    await eventually(async () => (await repo().alerts.get(always)) !== null, 3000, 'tracked');
     sims.twilio.failNext(3, { status: 500 });
     const report = await eventually(
       () => noticeOf(h.sim, always).replies.find((r) => /SMS to …0001 failed after 3 attempts/.test(r.text)),
@@ -65,7 +65,7 @@ describe('SLA under failures, and Twilio status callbacks', () => {
       'failure reported in the thread',
     );
     assert.doesNotMatch(report.text, /\+1555/);
-    const failed = (await repo().notificationsFor(always)).find((n) => n.method === 'sms' && n.tier === 0);
+    const failed = (await repo().notifications.forAlert(always)).find((n) => n.method === 'sms' && n.tier === 0);
     assert.equal(failed?.status, 'failed');
     assert.equal(failed?.attempts, 3);
     const audit = await listAudit(h.bot.deps.db, `hive:${always}`);
@@ -74,7 +74,7 @@ describe('SLA under failures, and Twilio status callbacks', () => {
 
   it('a send cut off by a crashed holder is reported while the lease is still held (not only on takeover)', async () => {
     const id = addAlert(3, 'Cut off mid-send');
-    await eventually(async () => (await repo().get(id)) !== null, 3000, 'tracked');
+    await eventually(async () => (await repo().alerts.get(id)) !== null, 3000, 'tracked');
     // What a holder that died mid-call leaves behind; this replica has held the lease all along.
     const old = Date.now() - 120_000;
     await h.bot.deps.db('sla_notifications').insert({
@@ -92,7 +92,7 @@ describe('SLA under failures, and Twilio status callbacks', () => {
       5000,
       'interrupted send reported',
     );
-    const row = (await repo().notificationsFor(id)).find((n) => n.tier === 7);
+    const row = (await repo().notifications.forAlert(id)).find((n) => n.tier === 7);
     assert.equal(row?.status, 'unknown');
     sims.hive.closeAlert(id);
   });
@@ -102,11 +102,11 @@ describe('SLA under failures, and Twilio status callbacks', () => {
     const sms = await eventually(() => smsFor(sims, id)[0], 6000, 'sms');
     await sims.twilio.idle();
     const statuses = await eventually(async () => {
-      const s = await repo().twilioStatuses(sms.sid);
+      const s = await repo().notifications.twilioStatuses(sms.sid);
       return s.includes('delivered') && s;
     }, 5000);
     assert.ok(statuses.includes('sent'));
-    const [row] = (await repo().notificationsFor(id)).filter((n) => n.sid === sms.sid);
+    const [row] = (await repo().notifications.forAlert(id)).filter((n) => n.sid === sms.sid);
     assert.equal(row?.deliveryStatus, 'delivered');
     assert.equal(row?.status, 'sent');
     assert.ok(sims.twilio.callbackDeliveries().every((d) => d.httpStatus === 204));
@@ -130,7 +130,7 @@ describe('SLA under failures, and Twilio status callbacks', () => {
       body: new URLSearchParams(params).toString(),
     });
     assert.equal(good.status, 204);
-    assert.equal((await repo().twilioStatuses(sms.sid)).at(-1), 'failed');
+    assert.equal((await repo().notifications.twilioStatuses(sms.sid)).at(-1), 'failed');
     // A final failure is told in the alert's thread, once even when Twilio repeats the callback.
     const resend = await fetch(url, {
       method: 'POST',

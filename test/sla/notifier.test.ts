@@ -119,8 +119,8 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
       retry: { attempts: 3, baseMs: 1 },
     });
     const fire = async (id: string, methods: string[]) => {
-      await repo.insertAlerts([{ alert: hiveAlert(id), nextDue: Date.now() }], Date.now());
-      const claimed = await repo.claimFire(
+      await repo.alerts.insertAlerts([{ alert: hiveAlert(id), nextDue: Date.now() }], Date.now());
+      const claimed = await repo.alerts.claimFire(
         id,
         {
           expectedTier: -1,
@@ -146,7 +146,7 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     phone.failWith = new SecOpsError('timeout', 'Twilio send SMS timed out (5000 ms)');
     await notifier.deliver('~1', ['sms'], 0);
     assert.equal(phone.sent.length, 1, 'one try only: a retry could text twice');
-    const [row] = await repo.notificationsFor('~1');
+    const [row] = await repo.notifications.forAlert('~1');
     assert.equal(row?.status, 'unknown');
     assert.ok(texts(outbox).some((t) => /SMS to …0001 timed out .*may or may not have been sent/.test(t)));
   });
@@ -157,7 +157,7 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     phone.failWith = new SecOpsError('invalid_input', 'Twilio refused the number');
     await notifier.deliver('~2', ['sms'], 0);
     assert.equal(phone.sent.length, 1);
-    assert.equal((await repo.notificationsFor('~2'))[0]?.status, 'failed');
+    assert.equal((await repo.notifications.forAlert('~2'))[0]?.status, 'failed');
     const reply = texts(outbox).find((t) => /SMS to …0001 failed/.test(t));
     assert.ok(reply);
     assert.doesNotMatch(reply, /attempts/);
@@ -173,20 +173,20 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
   it('claimed sends are cancelled when the alert was promoted or snoozed before sending', async () => {
     const { repo, phone, outbox, notifier, fire } = await setup();
     await fire('~4', ['slack', 'sms']);
-    await repo.markPromoted('~4', { id: '~c4', number: 4 }, 'U0CAROL', Date.now());
+    await repo.alerts.markPromoted('~4', { id: '~c4', number: 4 }, 'U0CAROL', Date.now());
     await notifier.deliver('~4', ['slack', 'sms'], 0);
     assert.equal(phone.sent.length, 0);
     assert.equal(outbox.posts.length, 0);
     assert.deepEqual(
-      (await repo.notificationsFor('~4')).map((n) => n.status),
+      (await repo.notifications.forAlert('~4')).map((n) => n.status),
       ['cancelled', 'cancelled'],
     );
 
     await fire('~5', ['sms']);
-    assert.ok(await repo.snooze('~5', Date.now() + 60_000, Date.now()));
+    assert.ok(await repo.alerts.snooze('~5', Date.now() + 60_000, Date.now()));
     await notifier.deliver('~5', ['sms'], 0);
     assert.equal(phone.sent.length, 0);
-    assert.equal((await repo.notificationsFor('~5'))[0]?.status, 'cancelled');
+    assert.equal((await repo.notifications.forAlert('~5'))[0]?.status, 'cancelled');
   });
 
   it('racing thread replies post the notice once', async () => {
@@ -204,25 +204,25 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
 
   it('the notice text escapes TheHive text; a promotion with no promoter says no "by"', async () => {
     const { repo, notifier } = await setup();
-    await repo.insertAlerts(
+    await repo.alerts.insertAlerts(
       [{ alert: hiveAlert('~7', { title: '<!channel> *pwned* <http://evil|click>' }), nextDue: null }],
       Date.now(),
     );
-    const open = await repo.get('~7');
+    const open = await repo.alerts.get('~7');
     assert.ok(open);
     const text = noticeText(notifier.view(open, Date.now()));
     assert.doesNotMatch(text, /<!channel>|<http/);
     assert.match(text, /&lt;!channel&gt;/);
     assert.match(text, /TheHive alert ~7,/);
 
-    await repo.markPromoted('~7', { id: '~c7', number: 7 }, null, Date.now());
-    const promoted = await repo.get('~7');
+    await repo.alerts.markPromoted('~7', { id: '~c7', number: 7 }, null, Date.now());
+    const promoted = await repo.alerts.get('~7');
     assert.ok(promoted);
     const blocks = JSON.stringify(noticeBlocks(notifier.view(promoted, Date.now())));
     assert.doesNotMatch(blocks, /<@/);
     assert.match(blocks, /Promoted to case #7\*/);
-    await repo.markPromoted('~7', { id: '~c7', number: 7 }, 'U0CAROL', Date.now());
-    const by = await repo.get('~7');
+    await repo.alerts.markPromoted('~7', { id: '~c7', number: 7 }, 'U0CAROL', Date.now());
+    const by = await repo.alerts.get('~7');
     assert.ok(by);
     assert.match(JSON.stringify(noticeBlocks(notifier.view(by, Date.now()))), /by <@U0CAROL>/);
   });
@@ -250,9 +250,9 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     hive.byId.set('~12', new SecOpsError('unavailable', 'TheHive answered 502'));
     const result = await monitor.poll();
     assert.equal(result.stopped, 2);
-    assert.equal((await repo.get('~10'))?.state, 'open');
-    assert.equal((await repo.get('~11'))?.state, 'closed');
-    assert.equal((await repo.get('~12'))?.state, 'open');
-    assert.equal((await repo.get('~13'))?.state, 'closed', '404 in TheHive');
+    assert.equal((await repo.alerts.get('~10'))?.state, 'open');
+    assert.equal((await repo.alerts.get('~11'))?.state, 'closed');
+    assert.equal((await repo.alerts.get('~12'))?.state, 'open');
+    assert.equal((await repo.alerts.get('~13'))?.state, 'closed', '404 in TheHive');
   });
 });

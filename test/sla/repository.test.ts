@@ -34,7 +34,7 @@ for (const kind of storeKinds()) {
 
     it('inserts, fingerprints, closes missing alerts and finds the earliest deadline', async () => {
       const { db, repo } = await open();
-      await repo.insertAlerts(
+      await repo.alerts.insertAlerts(
         [
           { alert: alert('~1'), nextDue: 5_000 },
           { alert: alert('~2'), nextDue: 3_000 },
@@ -42,25 +42,25 @@ for (const kind of storeKinds()) {
         2_000,
       );
       // A second replica inserting the same alert leaves the first row alone.
-      await repo.insertAlerts([{ alert: alert('~1', { title: 'other' }), nextDue: 1 }], 2_001);
-      assert.equal((await repo.get('~1'))?.title, 'Alert ~1');
-      assert.equal((await repo.openFingerprints()).size, 2);
-      assert.equal(await repo.earliestDue(), 3_000);
+      await repo.alerts.insertAlerts([{ alert: alert('~1', { title: 'other' }), nextDue: 1 }], 2_001);
+      assert.equal((await repo.alerts.get('~1'))?.title, 'Alert ~1');
+      assert.equal((await repo.alerts.openFingerprints()).size, 2);
+      assert.equal(await repo.alerts.earliestDue(), 3_000);
       assert.deepEqual(
-        (await repo.dueAlerts(4_000, 10)).map((a) => a.alertId),
+        (await repo.alerts.dueAlerts(4_000, 10)).map((a) => a.alertId),
         ['~2'],
       );
-      assert.deepEqual(await repo.openMissingFrom(new Set(['~1'])), ['~2']);
-      assert.equal(await repo.markClosed('~2', 4_000), true);
-      assert.equal(await repo.markClosed('~2', 4_001), false, 'closed once');
-      assert.equal((await repo.get('~2'))?.state, 'closed');
-      assert.equal(await repo.earliestDue(), 5_000);
+      assert.deepEqual(await repo.alerts.openMissingFrom(new Set(['~1'])), ['~2']);
+      assert.equal(await repo.alerts.markClosed('~2', 4_000), true);
+      assert.equal(await repo.alerts.markClosed('~2', 4_001), false, 'closed once');
+      assert.equal((await repo.alerts.get('~2'))?.state, 'closed');
+      assert.equal(await repo.alerts.earliestDue(), 5_000);
       await db.destroy();
     });
 
     it('claims a tier exactly once among concurrent claimers, with its notifications', async () => {
       const { db, repo } = await open();
-      await repo.insertAlerts([{ alert: alert('~9'), nextDue: 2_000 }], 1_000);
+      await repo.alerts.insertAlerts([{ alert: alert('~9'), nextDue: 2_000 }], 1_000);
       const claim = {
         expectedTier: -1,
         expectedHighRisk: false,
@@ -73,45 +73,55 @@ for (const kind of storeKinds()) {
           { tier: 0, method: 'slack', recipient: 'C0ALERTS' },
         ],
       };
-      const results = await Promise.all(Array.from({ length: 6 }, () => repo.claimFire('~9', claim, 2_000)));
+      const results = await Promise.all(Array.from({ length: 6 }, () => repo.alerts.claimFire('~9', claim, 2_000)));
       assert.equal(results.filter(Boolean).length, 1);
-      const rows = await repo.notificationsFor('~9');
+      const rows = await repo.notifications.forAlert('~9');
       assert.equal(rows.length, 2);
       assert.ok(rows.every((r) => r.status === 'pending'));
-      const tracked = await repo.get('~9');
+      const tracked = await repo.alerts.get('~9');
       assert.equal(tracked?.firedTier, 0);
       assert.equal(tracked?.nextDue, 4_000);
 
       // Each claimed send is attempted by one caller only.
-      const attempts = await Promise.all(Array.from({ length: 4 }, () => repo.startAttempt(rows[0]!.id, 2_001)));
+      const attempts = await Promise.all(
+        Array.from({ length: 4 }, () => repo.notifications.startAttempt(rows[0]!.id, 2_001)),
+      );
       assert.equal(attempts.filter(Boolean).length, 1);
-      await repo.finishAttempt(rows[0]!.id, { status: 'sent', sid: 'SM1' }, 2_002);
-      const n = await repo.recordTwilioStatus('SM1', 'delivered', { MessageSid: 'SM1' }, 2_003);
+      await repo.notifications.finishAttempt(rows[0]!.id, { status: 'sent', sid: 'SM1' }, 2_002);
+      const n = await repo.notifications.recordTwilioStatus('SM1', 'delivered', { MessageSid: 'SM1' }, 2_003);
       assert.equal(n?.deliveryStatus, 'delivered');
       assert.equal(n?.status, 'sent', "Twilio's callback does not overwrite what the bot did");
-      assert.deepEqual(await repo.twilioStatuses('SM1'), ['delivered']);
+      assert.deepEqual(await repo.notifications.twilioStatuses('SM1'), ['delivered']);
 
       // A snoozed alert cannot be claimed until the snooze ends.
-      assert.equal(await repo.snooze('~9', 10_000, 3_000), true);
+      assert.equal(await repo.alerts.snooze('~9', 10_000, 3_000), true);
       const next = { ...claim, expectedTier: 0, tier: 1, notifications: [] };
-      assert.equal(await repo.claimFire('~9', next, 5_000), false);
-      assert.equal(await repo.claimFire('~9', next, 10_000), true);
+      assert.equal(await repo.alerts.claimFire('~9', next, 5_000), false);
+      assert.equal(await repo.alerts.claimFire('~9', next, 10_000), true);
 
-      assert.equal(await repo.claimOnce('~9', { tier: -1, method: 'notice', recipient: 'no-phone' }, 1), true);
-      assert.equal(await repo.claimOnce('~9', { tier: -1, method: 'notice', recipient: 'no-phone' }, 2), false);
-      assert.deepEqual(await repo.activity(0), { breaches: 1, openPastTier: 1 });
+      assert.equal(
+        await repo.notifications.claimOnce('~9', { tier: -1, method: 'notice', recipient: 'no-phone' }, 1),
+        true,
+      );
+      assert.equal(
+        await repo.notifications.claimOnce('~9', { tier: -1, method: 'notice', recipient: 'no-phone' }, 2),
+        false,
+      );
+      assert.deepEqual(await repo.alerts.activity(0), { breaches: 1, openPastTier: 1 });
       await db.destroy();
     });
 
     it('the notice is claimed by one caller; a stale claim without a notice can be taken over', async () => {
       const { db, repo } = await open();
-      await repo.insertAlerts([{ alert: alert('~8'), nextDue: 2_000 }], 1_000);
-      const claims = await Promise.all(Array.from({ length: 4 }, () => repo.claimNotice('~8', 2_000, 1_000)));
+      await repo.alerts.insertAlerts([{ alert: alert('~8'), nextDue: 2_000 }], 1_000);
+      const claims = await Promise.all(
+        Array.from({ length: 4 }, () => repo.notifications.claimNotice('~8', 2_000, 1_000)),
+      );
       assert.equal(claims.filter(Boolean).length, 1);
-      assert.equal(await repo.claimNotice('~8', 2_500, 1_500), false, 'a fresh claim holds');
-      assert.equal(await repo.claimNotice('~8', 70_000, 10_000), true, 'a stale one is taken over');
-      await repo.setNotice('~8', 'C0ALERTS', '1.0001', 70_001);
-      assert.equal(await repo.claimNotice('~8', 500_000, 400_000), false, 'never once the notice exists');
+      assert.equal(await repo.notifications.claimNotice('~8', 2_500, 1_500), false, 'a fresh claim holds');
+      assert.equal(await repo.notifications.claimNotice('~8', 70_000, 10_000), true, 'a stale one is taken over');
+      await repo.notifications.setNotice('~8', 'C0ALERTS', '1.0001', 70_001);
+      assert.equal(await repo.notifications.claimNotice('~8', 500_000, 400_000), false, 'never once the notice exists');
       await db.destroy();
     });
 
@@ -133,14 +143,14 @@ for (const kind of storeKinds()) {
 
     it('promotion stops the deadline and a promoted alert cannot be snoozed', async () => {
       const { db, repo } = await open();
-      await repo.insertAlerts([{ alert: alert('~7'), nextDue: 2_000 }], 1_000);
-      await repo.markPromoted('~7', { id: '~100', number: 3 }, 'U0CAROL', 1_500);
-      const tracked = await repo.get('~7');
+      await repo.alerts.insertAlerts([{ alert: alert('~7'), nextDue: 2_000 }], 1_000);
+      await repo.alerts.markPromoted('~7', { id: '~100', number: 3 }, 'U0CAROL', 1_500);
+      const tracked = await repo.alerts.get('~7');
       assert.equal(tracked?.state, 'promoted');
       assert.equal(tracked?.promotedBy, 'U0CAROL');
       assert.equal(tracked?.caseNumber, 3);
-      assert.equal(await repo.earliestDue(), null);
-      assert.equal(await repo.snooze('~7', 9_000, 1_600), false);
+      assert.equal(await repo.alerts.earliestDue(), null);
+      assert.equal(await repo.alerts.snooze('~7', 9_000, 1_600), false);
       await db.destroy();
     });
   });

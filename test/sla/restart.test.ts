@@ -68,7 +68,7 @@ oncall:
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       h = await startHarness({ env: { ...slaEnv(sims), POLICY_FILE: policyFile }, sim, store });
-      const tracked = await new SlaRepository(h.bot.deps.db).get(id);
+      const tracked = await new SlaRepository(h.bot.deps.db).alerts.get(id);
       assert.equal(tracked?.firedTier, 0, 'the fired tier was committed before the kill');
       const second = await eventually(() => smsFor(sims, id)[1], 25_000, 'tier 2 after the kill');
       await sleep(1000);

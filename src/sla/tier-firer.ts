@@ -1,0 +1,219 @@
+/**
+ * Fires SLA tiers that are due and finishes sends a previous holder left behind. Each fire is
+ * decided by the pure core (`evaluateSla`) and claimed in the database before anything is sent,
+ * so a second replica or a re-run can never send the same tier twice.
+ */
+import type { Logger } from 'winston';
+import type { Clock, TicketingPort } from '../core/ports.js';
+import { evaluateSla, type SlaAlertFacts } from '../core/sla/evaluate.js';
+import type { SlaPolicy } from '../core/sla/policy.js';
+import { appendAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import type { SlaNotifier } from './notifier.js';
+import type { SlaRepository } from './repository.js';
+import type { TrackedAlert } from './tracked-alert-repository.js';
+
+export interface TierFirerDeps {
+  db: Db;
+  repo: SlaRepository;
+  ticketing: TicketingPort;
+  notifier: SlaNotifier;
+  policy: SlaPolicy;
+  clock: Clock;
+  logger: Logger;
+  /** false once the monitor stops or loses the lease: a pass in progress ends there */
+  isActive: () => boolean;
+  /** after every pass, since firing moves deadlines */
+  afterPass: () => Promise<void>;
+}
+
+const DUE_BATCH = 100;
+const FIRE_CONCURRENCY = 8;
+/** How long a fire waits for TheHive to confirm the alert is still open before sending anyway. */
+const STILL_OPEN_CHECK_MS = 1500;
+/** A send left in "sending" this long by a previous holder is treated as interrupted. */
+const IN_FLIGHT_GRACE_MS = 30_000;
+
+export class TierFirer {
+  private firing: Promise<void> | null = null;
+  private fireAgain = false;
+  private readonly deliveries = new Set<Promise<void>>();
+
+  constructor(private readonly d: TierFirerDeps) {}
+
+  /** Fires every due alert; concurrent calls fold into one extra pass. */
+  fireDue(): Promise<void> {
+    if (this.firing) {
+      this.fireAgain = true;
+      return this.firing;
+    }
+    const pass = (async () => {
+      do {
+        this.fireAgain = false;
+        await this.fireDuePass();
+      } while (this.fireAgain && this.d.isActive());
+    })()
+      .catch((err: unknown) => {
+        this.d.logger.error('SLA deadline pass failed', { err });
+      })
+      .finally(() => {
+        this.firing = null;
+        void this.d.afterPass().catch((err: unknown) => this.d.logger.error('could not re-arm SLA timer', { err }));
+      });
+    this.firing = pass;
+    return pass;
+  }
+
+  /** Resolves when every send started so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.firing || this.deliveries.size > 0) {
+      await this.firing;
+      await Promise.allSettled([...this.deliveries]);
+    }
+  }
+
+  /** Waits once for the pass and sends in flight now; what they start afterwards is not awaited. */
+  async settle(): Promise<void> {
+    await this.firing?.catch(() => {});
+    await Promise.allSettled([...this.deliveries]);
+  }
+
+  /**
+   * Every poll on the holder: finish what was claimed but never attempted, and report what a
+   * crashed or replaced holder cut off. A takeover happens sooner than the grace ends, so this
+   * cannot wait for a lease change; rows this process is still sending are not touched.
+   */
+  async recover(): Promise<void> {
+    const now = this.now();
+    const interrupted = await this.d.repo.notifications.abandonInFlight(
+      now - IN_FLIGHT_GRACE_MS,
+      now,
+      this.d.notifier.sendingIds(),
+    );
+    for (const n of interrupted) {
+      await this.d.notifier
+        .threadReply(
+          n.alertId,
+          `:warning: A ${n.method} notification was interrupted by a restart; it may not have been sent.`,
+        )
+        .catch((err: unknown) => this.d.logger.warn('could not report an interrupted send', { err }));
+    }
+    for (const alertId of await this.d.repo.notifications.alertsWithStatus('pending')) {
+      const alert = await this.d.repo.alerts.get(alertId);
+      if (!alert) continue;
+      const log = this.d.logger.child({ component: 'sla', alert: alertId });
+      this.track(this.d.notifier.deliver(alertId, [], alert.firedTier), log);
+    }
+  }
+
+  private async fireDuePass(): Promise<void> {
+    for (;;) {
+      if (!this.d.isActive()) return;
+      const due = await this.d.repo.alerts.dueAlerts(this.now(), DUE_BATCH);
+      for (let i = 0; i < due.length; i += FIRE_CONCURRENCY) {
+        await Promise.all(due.slice(i, i + FIRE_CONCURRENCY).map((alert) => this.fireOne(alert)));
+      }
+      if (due.length < DUE_BATCH) return;
+    }
+  }
+
+  private async fireOne(alert: TrackedAlert): Promise<void> {
+    const log = this.d.logger.child({ component: 'sla', alert: alert.alertId });
+    try {
+      const now = this.now();
+      const decision = evaluateSla(factsOf(alert), stateOf(alert), this.d.policy, now);
+      if (decision.kind !== 'fire') {
+        await this.d.repo.alerts.setNextDue(
+          alert.alertId,
+          decision.kind === 'wait' ? decision.next : null,
+          alert.firedTier,
+          now,
+        );
+        return;
+      }
+      if (!(await this.stillOpen(alert.alertId, log))) {
+        await this.d.repo.alerts.markClosed(alert.alertId, this.now());
+        log.info('alert closed in TheHive before its tier fired; escalation stopped');
+        return;
+      }
+      const firedAt = this.now();
+      const claimed = await this.d.repo.alerts.claimFire(
+        alert.alertId,
+        {
+          expectedTier: alert.firedTier,
+          expectedHighRisk: alert.highRiskFired,
+          tier: decision.tier,
+          label: decision.tierLabel,
+          highRisk: decision.highRisk,
+          next: decision.next,
+          notifications: this.d.notifier.keysFor(decision.tier, decision.notify),
+        },
+        firedAt,
+      );
+      if (!claimed) return;
+      log.info('SLA tier fired', {
+        tier: decision.tier,
+        label: decision.tierLabel,
+        lateMs: firedAt - (alert.nextDue ?? firedAt),
+      });
+      await appendAudit(this.d.db, {
+        at: new Date(firedAt),
+        actor: 'system',
+        action: 'sla.breached',
+        subject: `hive:${alert.alertId}`,
+        details: { tier: decision.tier, label: decision.tierLabel, notify: decision.notify, skipped: decision.skipped },
+      });
+      this.track(this.d.notifier.deliver(alert.alertId, decision.notify, decision.tier), log);
+    } catch (err) {
+      log.error('firing SLA tier failed', { err });
+    }
+  }
+
+  /** TheHive's word at fire time, so a close between polls stops the tier; when TheHive is down we send. */
+  private async stillOpen(alertId: string, log: Logger): Promise<boolean> {
+    let timeout: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => {
+      timeout = setTimeout(() => resolve('timeout'), STILL_OPEN_CHECK_MS);
+    });
+    try {
+      const answer = await Promise.race([this.d.ticketing.getAlert(alertId), gaveUp]);
+      if (answer === 'timeout') {
+        log.warn('TheHive did not answer in time; firing on stored state');
+        return true;
+      }
+      return answer !== null && answer.state === 'open';
+    } catch (err) {
+      log.warn('could not ask TheHive whether the alert is still open; firing on stored state', { err });
+      return true;
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  private track(delivery: Promise<void>, log: Logger): void {
+    const tracked = delivery
+      .catch((err: unknown) => {
+        log.error('SLA delivery failed', { err });
+      })
+      .finally(() => this.deliveries.delete(tracked));
+    this.deliveries.add(tracked);
+  }
+
+  private now(): number {
+    return this.d.clock.now().getTime();
+  }
+}
+
+function factsOf(alert: TrackedAlert): SlaAlertFacts {
+  return {
+    severity: alert.severity,
+    createdAt: alert.createdAt,
+    title: alert.title,
+    description: alert.description,
+    observables: alert.observables,
+  };
+}
+
+function stateOf(alert: TrackedAlert) {
+  return { firedTier: alert.firedTier, snoozedUntil: alert.snoozedUntil, highRiskFired: alert.highRiskFired };
+}
