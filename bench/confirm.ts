@@ -11,7 +11,8 @@ import { summarize } from './stats.js';
 const ALERTS = 1000;
 const USERS = 200;
 const TOKEN = 'bench-api-token-0123456789';
-const CLIENTS = 64;
+/** concurrent HTTP clients posting alerts; BENCH_CLIENTS=1000 posts all of them at once */
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
 
 export async function run(): Promise<void> {
   const seed = defaultSeed();
