@@ -8,7 +8,7 @@ import { computeDeadline } from '../core/confirm/policy.js';
 import { askMessage } from './blocks.js';
 import type { ConfirmContext } from './context.js';
 import { duoUsernameFor } from './duo-username.js';
-import { closeAsk, postEscalation } from './escalation.js';
+import { closeAsk, postComment, postEscalation } from './escalation.js';
 import { isSlackUserId } from './intake-validation.js';
 import { moveAlert } from './transitions.js';
 import type { ConfirmAlert } from './types.js';
@@ -39,12 +39,13 @@ export async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Res
 /**
  * Moves a `new` alert on: escalated (unknown user), ignored (a rule matched) or asked (then DM).
  * Also finishes what a dead process or a failed Slack call left: an asked alert without its DM,
- * an unposted escalation.
+ * an unposted escalation, the user's unposted explanation.
  */
 export async function processAlert(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
   if (alert.status === 'asked') return askUser(ctx, alert);
   if (alert.status === 'escalated') {
-    return postEscalation(ctx, alert);
+    // An unclaimed escalation's post ends with the explanation's, so one pass tries each once.
+    return alert.escalationClaimedAt === null ? postEscalation(ctx, alert) : postComment(ctx, alert.id);
   }
   if (alert.status !== 'new') return;
   const who = await resolveWithRetry(ctx, alert);

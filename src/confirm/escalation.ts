@@ -73,20 +73,42 @@ async function escalationFailed(ctx: ConfirmContext, alert: ConfirmAlert, err: u
   await closeAsk(ctx, alert, ':warning: Not yet delivered to the security team; retrying');
 }
 
-/** Posts the user's explanation into the escalation thread once both exist (either may come first). */
+/**
+ * Posts the user's explanation into the escalation thread once both exist (either may come first).
+ * Claimed first so it is posted at most once; a post Slack refused gives the claim back for the
+ * periodic sweep, a post that landed keeps it even if recording it fails.
+ */
 export async function postComment(ctx: ConfirmContext, alertId: number): Promise<void> {
   const now = ctx.clock.now().getTime();
   if (!(await ctx.repo.claimCommentPost(alertId, now))) return;
-  const alert = (await ctx.repo.get(alertId))!;
+  let alert: ConfirmAlert;
   try {
+    alert = (await ctx.repo.get(alertId))!;
     await ctx.outbox.post({
       channel: ctx.escalationChannel,
       thread_ts: alert.escalationTs!,
       text: commentReply(alert.userId!, alert.comment!),
     });
+  } catch (err) {
+    ctx.logger.error('confirm: explanation could not be posted; the periodic sweep will retry it', {
+      alert: alertId,
+      err,
+    });
+    try {
+      // Once is enough in the history; the sweep may fail again many times.
+      if (!(await ctx.repo.hasAudit(alertId, 'comment_failed'))) {
+        await ctx.repo.audit(alertId, 'system', 'comment_failed', { error: String(err) }, now);
+      }
+    } finally {
+      // Nothing was posted: released even if the audit write failed, or it would never be retried.
+      await ctx.repo.releaseCommentPost(alertId, now);
+    }
+    return;
+  }
+  try {
     await ctx.repo.audit(alertId, alert.userId ?? 'system', 'comment_posted', { ts: alert.escalationTs }, now);
   } catch (err) {
-    ctx.logger.error('confirm: explanation could not be posted', { alert: alertId, err });
+    ctx.logger.error('confirm: explanation posted, but recording it failed', { alert: alertId, err });
   }
 }
 

@@ -215,7 +215,10 @@ export class KnexConfirmationRepo {
     return n === 1;
   }
 
-  /** Claims posting the comment into the escalation thread (needs both the comment and the thread). */
+  /**
+   * Claims posting the comment into the escalation thread (needs both the comment and the thread).
+   * comment_posted_at is the claim: it is set before the post, so a second caller never posts it too.
+   */
   async claimCommentPost(id: number, now: number): Promise<boolean> {
     const n = await this.db('confirm_alerts')
       .where({ id })
@@ -224,6 +227,14 @@ export class KnexConfirmationRepo {
       .whereNull('comment_posted_at')
       .update({ comment_posted_at: now });
     return n === 1;
+  }
+
+  /**
+   * Gives back the claim taken at `claimedAt` after Slack refused the post, so the periodic sweep
+   * tries again. Only for a post known not to have landed; a post that landed keeps its claim.
+   */
+  async releaseCommentPost(id: number, claimedAt: number): Promise<void> {
+    await this.db('confirm_alerts').where({ id, comment_posted_at: claimedAt }).update({ comment_posted_at: null });
   }
 
   /** The user's escalated alert still waiting for an explanation, newest first. */
@@ -251,12 +262,22 @@ export class KnexConfirmationRepo {
     return rows.map(toAlert);
   }
 
-  /** Work a dead process or a failed Slack call left undone: unprocessed, un-DMed, or un-posted escalations. */
+  /**
+   * Work a dead process or a failed Slack call left undone: unprocessed, un-DMed, un-posted
+   * escalations, and explanations not yet posted into their escalation's thread.
+   */
   async unfinished(limit = 500): Promise<ConfirmAlert[]> {
     const rows = await this.db('confirm_alerts')
       .where({ status: 'new' })
       .orWhere((q) => q.where({ status: 'asked' }).whereNull('dm_claimed_at'))
       .orWhere((q) => q.where({ status: 'escalated' }).whereNull('escalation_claimed_at'))
+      .orWhere((q) =>
+        q
+          .where({ status: 'escalated' })
+          .whereNotNull('comment')
+          .whereNotNull('escalation_ts')
+          .whereNull('comment_posted_at'),
+      )
       .orderBy('id', 'asc')
       .limit(limit);
     return rows.map(toAlert);

@@ -87,6 +87,31 @@ for (const kind of storeKinds()) {
       assert.ok(counts['confirm.asked']! >= 1);
     });
 
+    it('an explanation not yet in its thread is unfinished until claimed, and again once released', async () => {
+      const { alert } = await repo.create(input(), T0);
+      await db('confirm_alerts')
+        .where({ id: alert.id })
+        .update({
+          status: 'escalated',
+          escalation_claimed_at: T0,
+          escalation_ts: '1800000000.000100',
+          comment_until: T0 + 1000,
+        });
+      const unfinished = async () => (await repo.unfinished()).some((a) => a.id === alert.id);
+      assert.equal(await unfinished(), false, 'nothing to post without a comment');
+      assert.ok(await repo.attachComment(alert.id, 'I was asleep', T0 + 1));
+      assert.equal(await unfinished(), true);
+      const claims = await Promise.all(Array.from({ length: 5 }, () => repo.claimCommentPost(alert.id, T0 + 2)));
+      assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal(await unfinished(), false);
+      // Only the claim's own holder gives it back.
+      await repo.releaseCommentPost(alert.id, T0 + 3);
+      assert.equal(await unfinished(), false);
+      await repo.releaseCommentPost(alert.id, T0 + 2);
+      assert.equal(await unfinished(), true);
+      assert.ok(await repo.claimCommentPost(alert.id, T0 + 4));
+    });
+
     it('a Duo state is consumed once, and expires', async () => {
       const states = new DuoStateStore(db);
       await states.insert({ state: 'a'.repeat(32), alertId: 1, userId: 'U0ALICE', expiresAt: T0 + 1000 }, T0);

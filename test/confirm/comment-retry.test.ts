@@ -1,0 +1,70 @@
+/**
+ * After a "no", the user's explanation goes into the escalation's thread. When Slack refuses that
+ * thread post, the lease holder's periodic sweep posts it later: once, never twice.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { listAudit } from '../../src/store/audit.js';
+import { storeKinds } from '../helpers/stores.js';
+import { type BoltRig, startBoltRig } from './bolt-rig.js';
+import { hasButton, sleep } from './helpers.js';
+
+const SWEEP_MS = 150;
+
+for (const kind of storeKinds()) {
+  describe(`confirm: an explanation Slack refused is posted by the sweep (${kind.kind})`, { skip: kind.skip }, () => {
+    let rig: BoltRig;
+    before(async () => {
+      rig = await startBoltRig({
+        store: await kind.create(),
+        feature: { sweepIntervalMs: SWEEP_MS, retryDelaysMs: [10] },
+      });
+    });
+    after(async () => {
+      await rig.stop();
+    });
+
+    it('the failed thread post is retried on a later sweep, and lands exactly once', async () => {
+      const { sim, db, feature } = rig;
+      const dm = sim.dmChannelFor('U0BOB');
+      const { id } = await feature.intake({ user: 'U0BOB', title: 'Comment retry', description: 'd' });
+      const question = await sim.waitForMessage(
+        (m, k) => k === 'message' && m.channel === dm && hasButton(m, 'confirm_no', String(id)),
+        { since: 0, timeoutMs: 5000 },
+      );
+      sim.clickButton('U0BOB', question, 'confirm_no');
+      const escalation = await sim.waitForMessage(
+        (m) => m.channel === 'C0ESCAL' && !m.thread_ts && m.text.includes(`alert #${id} escalated`),
+        { since: 0, timeoutMs: 5000 },
+      );
+      await sim.waitForMessage((m) => m.channel === dm && /reply here/.test(m.text), { since: 0, timeoutMs: 5000 });
+
+      // The bot's next two posts are the thanks DM and the thread post, in either order: the sweep
+      // may pick up the stored explanation while the DM listener is still thanking the user.
+      sim.failNext('chat.postMessage', 2, { error: 'internal_error' });
+      sim.sendDm('U0BOB', 'I was asleep at the time');
+      const replies = () => sim.messages('C0ESCAL').filter((m) => m.thread_ts === escalation.ts);
+      const reply = await sim.waitForMessage((m) => m.channel === 'C0ESCAL' && m.thread_ts === escalation.ts, {
+        since: 0,
+        timeoutMs: 5000,
+      });
+      assert.match(reply.text, /I was asleep at the time/);
+
+      const history = () => listAudit(db, `confirm:${id}`);
+      const failedAt = (await history()).findIndex((e) => e.action === 'confirm.comment_failed');
+      assert.ok(failedAt >= 0, 'the first attempt failed and was recorded');
+      assert.match(String((await history())[failedAt]!.details.error), /internal_error/);
+
+      // Several more sweeps find nothing left to post.
+      await sleep(SWEEP_MS * 4);
+      assert.equal(replies().length, 1, 'posted exactly once');
+      const actions = (await history()).map((e) => e.action);
+      assert.equal(actions.filter((a) => a === 'confirm.comment_failed').length, 1);
+      assert.equal(actions.filter((a) => a === 'confirm.comment_posted').length, 1);
+      assert.ok(actions.indexOf('confirm.comment_posted') > failedAt, 'posted after the failure, by a retry');
+      const row = await db('confirm_alerts').where({ id }).first();
+      assert.ok(row.comment_posted_at !== null);
+      assert.equal(row.comment, 'I was asleep at the time');
+    });
+  });
+}
