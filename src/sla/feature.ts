@@ -5,7 +5,8 @@
 import type { PhonePort, TicketingPort } from '../core/ports.js';
 import type { Feature, FeatureDeps } from '../feature.js';
 import { SlaMonitor } from './monitor.js';
-import { DEFAULT_RETRY, type RetryPolicy, SlaNotifier } from './notifier.js';
+import { SlaNotifier } from './notifier.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './phone-retry.js';
 import { SlaRepository } from './repository.js';
 import { ResponderActions } from './responder-actions.js';
 import { registerSlaListeners } from './slack-listeners.js';

@@ -3,32 +3,29 @@
  * reply per later tier), SMS and calls. Each claimed row is attempted by exactly one replica;
  * Twilio hiccups are retried with backoff and a final failure is told in the alert's thread.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
 import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn } from '../core/escape.js';
-import type { Clock, PhonePort, PhoneSendResult, TicketingPort } from '../core/ports.js';
+import type { Clock, PhonePort, TicketingPort } from '../core/ports.js';
 import type { OnCall, SlaPolicy } from '../core/sla/policy.js';
-import { isSecOpsError } from '../errors.js';
 import type { SlackOutbox } from '../slack/outbox.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { type NoticeView, noticeBlocks, noticeText, smsBody, spokenText } from './notice-blocks.js';
 import type { NotificationKey, NotificationRow } from './notification-repository.js';
+import {
+  type PhoneOutcome,
+  phoneFailureText,
+  phoneSendName,
+  type RetryPolicy,
+  type SendFailure,
+  sendWithRetry,
+} from './phone-retry.js';
 import type { SlaRepository } from './repository.js';
 import type { TrackedAlert } from './tracked-alert-repository.js';
 
-export interface RetryPolicy {
-  attempts: number;
-  /** wait before retry n (1-based) is baseMs * 2^(n-1) */
-  baseMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseMs: 400 };
-
-// Not 'timeout': Twilio may have accepted a request whose answer never came, and a retry would
-// text or call the same person twice.
-const RETRYABLE = ['unavailable', 'rate_limited'] as const;
 /** A notice claim older than this with no notice stored is taken to be from a holder that died. */
 const NOTICE_CLAIM_STALE_MS = 60_000;
 /** How long a caller that lost the notice claim waits for the winner to store it. */
@@ -50,7 +47,7 @@ export interface SlaNotifierDeps {
   retry: RetryPolicy;
 }
 
-type PhoneOutcome = { status: 'sent'; sid: string } | { status: 'failed' | 'unknown'; error: string; tries: number };
+type SendOutcome = { status: 'sent'; sid?: string } | SendFailure;
 
 export class SlaNotifier {
   /** rows this process is sending right now: slow, not interrupted */
@@ -98,9 +95,9 @@ export class SlaNotifier {
 
   /**
    * Sends every claimed, never-attempted notification of the alert (what this tier claimed, or what a
-   * crashed replica claimed and never tried), and says in the thread what cannot be sent at all.
+   * crashed replica claimed and never tried), and says in the thread what `methods` cannot send at all.
    */
-  async deliver(alertId: string, methods: string[], tier: number): Promise<void> {
+  async deliver(alertId: string, methods: string[]): Promise<void> {
     await this.reportMissingPhone(alertId, methods);
     const pending = await this.d.repo.notifications.forAlert(alertId, ['pending']);
     pending.sort((a, b) => METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
@@ -122,7 +119,7 @@ export class SlaNotifier {
           await this.d.repo.notifications.cancelAttempt(n.id, why ?? 'cancelled', now);
           continue;
         }
-        await this.send(alert, n, tier);
+        await this.send(alert, n);
       } finally {
         this.sending.delete(n.id);
       }
@@ -130,10 +127,9 @@ export class SlaNotifier {
   }
 
   /** Replaces the notice (if there is one) with the alert's current state. */
-  async refreshNotice(alert: TrackedAlert, promotedBy?: string): Promise<void> {
+  async refreshNotice(alert: TrackedAlert): Promise<void> {
     if (!alert.noticeChannel || !alert.noticeTs) return;
     const view = this.view(alert, this.d.clock.now().getTime());
-    if (view.promoted && promotedBy) view.promoted.by = promotedBy;
     await this.d.outbox.update({
       channel: alert.noticeChannel,
       ts: alert.noticeTs,
@@ -150,60 +146,48 @@ export class SlaNotifier {
     await this.d.outbox.post({ channel: notice.channel, thread_ts: notice.ts, text });
   }
 
-  private async send(alert: TrackedAlert, n: NotificationRow, tier: number): Promise<void> {
-    const log = this.d.logger.child({ alert: alert.alertId, tier: n.tier, method: n.method });
-    const now = () => this.d.clock.now().getTime();
-    if (n.method === 'slack') {
-      try {
-        await this.sendSlack(alert, tier);
-        await this.d.repo.notifications.finishAttempt(n.id, { status: 'sent' }, now());
-        await this.audit(alert.alertId, n, { status: 'sent' });
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        log.warn('SLA notification failed', { err: message });
-        await this.d.repo.notifications.finishAttempt(n.id, { status: 'failed', error: message.slice(0, 500) }, now());
-        await this.audit(alert.alertId, n, { status: 'failed', error: message });
-      }
-      return;
-    }
-    const outcome = await this.sendPhoneWithRetry(alert, n);
+  private async send(alert: TrackedAlert, n: NotificationRow): Promise<void> {
+    const outcome: SendOutcome =
+      n.method === 'slack' ? await this.sendSlack(alert, n.tier) : await this.sendPhone(alert, n);
+    const now = this.d.clock.now().getTime();
     if (outcome.status === 'sent') {
-      await this.d.repo.notifications.finishAttempt(n.id, { status: 'sent', sid: outcome.sid }, now());
+      await this.d.repo.notifications.finishAttempt(n.id, { status: 'sent', sid: outcome.sid }, now);
       await this.audit(alert.alertId, n, { status: 'sent', sid: outcome.sid });
       return;
     }
+    const log = this.d.logger.child({ alert: alert.alertId, tier: n.tier, method: n.method });
     log.warn('SLA notification failed', { err: outcome.error, status: outcome.status });
     await this.d.repo.notifications.finishAttempt(
       n.id,
       { status: outcome.status, error: outcome.error.slice(0, 500) },
-      now(),
+      now,
     );
     await this.audit(alert.alertId, n, { status: outcome.status, error: outcome.error });
-    const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
-    const to = `${what} to ${maskNumber(n.recipient)}`;
-    const reason = escapeMrkdwn(outcome.error, 300);
-    const text =
-      outcome.status === 'unknown'
-        ? `:warning: ${to} timed out waiting for Twilio; it may or may not have been sent, and is not retried so nobody is notified twice: ${reason}`
-        : `:warning: ${to} failed${outcome.tries > 1 ? ` after ${outcome.tries} attempts` : ''}: ${reason}`;
-    await this.threadReply(alert.alertId, text).catch((e: unknown) =>
+    if (n.method === 'slack') return;
+    await this.threadReply(alert.alertId, phoneFailureText(n, outcome)).catch((e: unknown) =>
       log.error('could not report a failed notification in Slack', { err: e }),
     );
   }
 
-  private async sendSlack(alert: TrackedAlert, tier: number): Promise<void> {
-    const view = this.view(alert, this.d.clock.now().getTime());
-    if (!alert.noticeTs || !alert.noticeChannel) {
-      await this.ensureNotice(alert);
-      return;
+  /** The notice on the first Slack tier; later ones update it and say so in its thread. */
+  private async sendSlack(alert: TrackedAlert, tier: number): Promise<SendOutcome> {
+    try {
+      if (!alert.noticeTs || !alert.noticeChannel) {
+        await this.ensureNotice(alert);
+        return { status: 'sent' };
+      }
+      await this.refreshNotice(alert);
+      const label = alert.firedLabel ?? `tier ${tier + 1}`;
+      const ageMs = this.d.clock.now().getTime() - alert.createdAt;
+      await this.d.outbox.post({
+        channel: alert.noticeChannel,
+        thread_ts: alert.noticeTs,
+        text: `:rotating_light: SLA breached again: ${label}; the alert is now ${formatDuration(ageMs)} old.`,
+      });
+      return { status: 'sent' };
+    } catch (err) {
+      return { status: 'failed', error: err instanceof Error ? err.message : String(err), tries: 1 };
     }
-    await this.refreshNotice(alert);
-    const label = alert.firedLabel ?? `tier ${tier + 1}`;
-    await this.d.outbox.post({
-      channel: alert.noticeChannel,
-      thread_ts: alert.noticeTs,
-      text: `:rotating_light: SLA breached again: ${label}; the alert is now ${formatDuration(view.ageMs)} old.`,
-    });
   }
 
   /**
@@ -220,7 +204,7 @@ export class SlaNotifier {
       if (current?.noticeChannel && current.noticeTs) return { channel: current.noticeChannel, ts: current.noticeTs };
       if (Date.now() > waitUntil)
         throw new Error('the SLA notice is being posted by another sender that has not finished');
-      await new Promise((r) => setTimeout(r, NOTICE_WAIT_STEP_MS));
+      await sleep(NOTICE_WAIT_STEP_MS);
     }
     const view = this.view(alert, this.d.clock.now().getTime());
     const posted = await this.d.outbox.post({
@@ -232,34 +216,22 @@ export class SlaNotifier {
     return posted;
   }
 
-  private async sendPhone(alert: TrackedAlert, n: NotificationRow): Promise<PhoneSendResult> {
+  private async sendPhone(alert: TrackedAlert, n: NotificationRow): Promise<PhoneOutcome> {
     const phone = this.d.phone;
-    if (!phone) throw new Error('Twilio is not configured');
-    const facts = {
-      alertId: alert.alertId,
-      severity: alert.severity,
-      title: alert.title,
-      ageMs: this.d.clock.now().getTime() - alert.createdAt,
+    if (!phone) return { status: 'failed', error: 'Twilio is not configured', tries: 1 };
+    const send = () => {
+      const facts = {
+        alertId: alert.alertId,
+        severity: alert.severity,
+        title: alert.title,
+        ageMs: this.d.clock.now().getTime() - alert.createdAt,
+      };
+      if (n.method === 'sms') return phone.sendSms(n.recipient, smsBody(facts));
+      return phone.call(n.recipient, spokenText(facts, alert.firedLabel ?? `tier ${n.tier + 1}`));
     };
-    if (n.method === 'sms') return phone.sendSms(n.recipient, smsBody(facts));
-    return phone.call(n.recipient, spokenText(facts, alert.firedLabel ?? `tier ${n.tier + 1}`));
-  }
-
-  /** Retries only what surely did not reach Twilio (unavailable, rate limited). */
-  private async sendPhoneWithRetry(alert: TrackedAlert, n: NotificationRow): Promise<PhoneOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.sendPhone(alert, n);
-        return { status: 'sent', sid: result.sid };
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        if (isSecOpsError(err, 'timeout')) return { status: 'unknown', error, tries: attempt };
-        const retryable = RETRYABLE.some((code) => isSecOpsError(err, code));
-        if (!retryable || attempt >= this.d.retry.attempts) return { status: 'failed', error, tries: attempt };
-        await this.d.repo.notifications.recordAttempts(n.id, attempt + 1, this.d.clock.now().getTime());
-        await new Promise((r) => setTimeout(r, this.d.retry.baseMs * 2 ** (attempt - 1)));
-      }
-    }
+    return sendWithRetry(send, this.d.retry, (attempt) =>
+      this.d.repo.notifications.recordAttempts(n.id, attempt, this.d.clock.now().getTime()),
+    );
   }
 
   /**
@@ -269,10 +241,9 @@ export class SlaNotifier {
   async reportDeliveryFailure(n: NotificationRow, twilioStatus: string): Promise<void> {
     const key = { tier: n.tier, method: 'notice', recipient: `undelivered-${n.id}` };
     if (!(await this.d.repo.notifications.claimOnce(n.alertId, key, this.d.clock.now().getTime()))) return;
-    const what = n.method === 'sms' ? 'SMS' : n.method === 'escalate' ? 'Escalation call' : 'Call';
     await this.threadReply(
       n.alertId,
-      `:warning: ${what} to ${maskNumber(n.recipient)} was not delivered: Twilio reports it ${escapeMrkdwn(twilioStatus, 32)}.`,
+      `:warning: ${phoneSendName(n)} was not delivered: Twilio reports it ${escapeMrkdwn(twilioStatus, 32)}.`,
     );
   }
 

@@ -77,7 +77,7 @@ export class ResponderActions {
     const after = await this.d.repo.alerts.get(alertId);
     if (after) {
       await this.d.notifier
-        .refreshNotice(after, userId)
+        .refreshNotice(after)
         .catch((err: unknown) =>
           this.d.logger.warn('could not update the SLA notice after promotion', { alert: alertId, err }),
         );
@@ -110,10 +110,13 @@ export class ResponderActions {
     await this.d.monitor.rearm();
     const tracked = await this.d.repo.alerts.get(alertId);
     if (tracked?.noticeTs) {
-      await this.d.notifier.refreshNotice(tracked).catch(() => {});
+      // The snooze itself has taken effect; a Slack hiccup here only leaves the notice stale.
+      const warn = (err: unknown) =>
+        this.d.logger.warn('could not update the SLA notice after a snooze', { alert: alertId, err });
+      await this.d.notifier.refreshNotice(tracked).catch(warn);
       await this.d.notifier
         .threadReply(alertId, `:zzz: <@${userId}> snoozed this alert for ${formatDuration(ms)}.`)
-        .catch(() => {});
+        .catch(warn);
     }
     return {
       ok: true,

@@ -9,6 +9,7 @@ import { evaluateSla, type SlaAlertFacts } from '../core/sla/evaluate.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
+import { withTimeout } from '../with-timeout.js';
 import type { SlaNotifier } from './notifier.js';
 import type { SlaRepository } from './repository.js';
 import type { TrackedAlert } from './tracked-alert-repository.js';
@@ -99,10 +100,8 @@ export class TierFirer {
         .catch((err: unknown) => this.d.logger.warn('could not report an interrupted send', { err }));
     }
     for (const alertId of await this.d.repo.notifications.alertsWithStatus('pending')) {
-      const alert = await this.d.repo.alerts.get(alertId);
-      if (!alert) continue;
       const log = this.d.logger.child({ component: 'sla', alert: alertId });
-      this.track(this.d.notifier.deliver(alertId, [], alert.firedTier), log);
+      this.track(this.d.notifier.deliver(alertId, []), log);
     }
   }
 
@@ -163,30 +162,20 @@ export class TierFirer {
         subject: `hive:${alert.alertId}`,
         details: { tier: decision.tier, label: decision.tierLabel, notify: decision.notify, skipped: decision.skipped },
       });
-      this.track(this.d.notifier.deliver(alert.alertId, decision.notify, decision.tier), log);
+      this.track(this.d.notifier.deliver(alert.alertId, decision.notify), log);
     } catch (err) {
       log.error('firing SLA tier failed', { err });
     }
   }
 
-  /** TheHive's word at fire time, so a close between polls stops the tier; when TheHive is down we send. */
+  /** TheHive's word at fire time, so a close between polls stops the tier; when TheHive is down or slow we send. */
   private async stillOpen(alertId: string, log: Logger): Promise<boolean> {
-    let timeout: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<'timeout'>((resolve) => {
-      timeout = setTimeout(() => resolve('timeout'), STILL_OPEN_CHECK_MS);
-    });
     try {
-      const answer = await Promise.race([this.d.ticketing.getAlert(alertId), gaveUp]);
-      if (answer === 'timeout') {
-        log.warn('TheHive did not answer in time; firing on stored state');
-        return true;
-      }
+      const answer = await withTimeout(this.d.ticketing.getAlert(alertId), STILL_OPEN_CHECK_MS);
       return answer !== null && answer.state === 'open';
     } catch (err) {
       log.warn('could not ask TheHive whether the alert is still open; firing on stored state', { err });
       return true;
-    } finally {
-      clearTimeout(timeout);
     }
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateSla, matchesHighRisk } from '../../src/core/sla/evaluate.js';
+import { evaluateSla } from '../../src/core/sla/evaluate.js';
+import { matchesHighRisk } from '../../src/core/sla/high-risk.js';
 import { DEFAULT_SLA_POLICY, type HighRiskPolicy } from '../../src/core/sla/policy.js';
 import { alertFacts, CREATED, FRESH, MINUTE, policyWith, runSchedule } from './helpers.js';
 

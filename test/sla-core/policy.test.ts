@@ -252,4 +252,11 @@ describe('validateOnCall', () => {
     assert.equal(problems[4], 'oncall.seniors[3] repeats seniors[2]');
     for (const problem of problems) assert.doesNotMatch(problem, /617|0123|234567/);
   });
+
+  it('refuses a number too short for Twilio to dial, as the Twilio adapter does', () => {
+    assert.deepEqual(
+      validateOnCall({ primary: ['+123456'], seniors: [] }).map((problem) => problem.split(' ')[0]),
+      ['oncall.primary[0]'],
+    );
+  });
 });

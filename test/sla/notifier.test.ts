@@ -144,7 +144,7 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     const { repo, phone, outbox, notifier, fire } = await setup();
     await fire('~1', ['sms']);
     phone.failWith = new SecOpsError('timeout', 'Twilio send SMS timed out (5000 ms)');
-    await notifier.deliver('~1', ['sms'], 0);
+    await notifier.deliver('~1', ['sms']);
     assert.equal(phone.sent.length, 1, 'one try only: a retry could text twice');
     const [row] = await repo.notifications.forAlert('~1');
     assert.equal(row?.status, 'unknown');
@@ -155,7 +155,7 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     const { repo, phone, outbox, notifier, fire } = await setup();
     await fire('~2', ['sms']);
     phone.failWith = new SecOpsError('invalid_input', 'Twilio refused the number');
-    await notifier.deliver('~2', ['sms'], 0);
+    await notifier.deliver('~2', ['sms']);
     assert.equal(phone.sent.length, 1);
     assert.equal((await repo.notifications.forAlert('~2'))[0]?.status, 'failed');
     const reply = texts(outbox).find((t) => /SMS to …0001 failed/.test(t));
@@ -165,7 +165,7 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     const retried = await setup();
     await retried.fire('~3', ['sms']);
     retried.phone.failWith = new SecOpsError('unavailable', 'Twilio answered 503');
-    await retried.notifier.deliver('~3', ['sms'], 0);
+    await retried.notifier.deliver('~3', ['sms']);
     assert.equal(retried.phone.sent.length, 3);
     assert.ok(texts(retried.outbox).some((t) => /failed after 3 attempts/.test(t)));
   });
@@ -174,7 +174,7 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     const { repo, phone, outbox, notifier, fire } = await setup();
     await fire('~4', ['slack', 'sms']);
     await repo.alerts.markPromoted('~4', { id: '~c4', number: 4 }, 'U0CAROL', Date.now());
-    await notifier.deliver('~4', ['slack', 'sms'], 0);
+    await notifier.deliver('~4', ['slack', 'sms']);
     assert.equal(phone.sent.length, 0);
     assert.equal(outbox.posts.length, 0);
     assert.deepEqual(
@@ -184,7 +184,7 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
 
     await fire('~5', ['sms']);
     assert.ok(await repo.alerts.snooze('~5', Date.now() + 60_000, Date.now()));
-    await notifier.deliver('~5', ['sms'], 0);
+    await notifier.deliver('~5', ['sms']);
     assert.equal(phone.sent.length, 0);
     assert.equal((await repo.notifications.forAlert('~5'))[0]?.status, 'cancelled');
   });

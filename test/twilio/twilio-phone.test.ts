@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import winston from 'winston';
 import { ApiUrlRequestClient } from '../../src/adapters/twilio/api-url-request-client.js';
-import { maskNumber, TwilioPhone, type TwilioPhoneOptions } from '../../src/adapters/twilio/twilio-phone.js';
+import { maskNumber } from '../../src/adapters/twilio/phone-numbers.js';
+import { TwilioPhone, type TwilioPhoneOptions } from '../../src/adapters/twilio/twilio-phone.js';
 import { isSecOpsError, type SecOpsError } from '../../src/errors.js';
 import { TwilioSimulator } from '../../src/sandbox/twilio/twilio-simulator.js';
 

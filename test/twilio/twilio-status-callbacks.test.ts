@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import winston from 'winston';
-import { TwilioPhone, validateTwilioSignature } from '../../src/adapters/twilio/twilio-phone.js';
+import { TwilioPhone } from '../../src/adapters/twilio/twilio-phone.js';
+import { validateTwilioSignature } from '../../src/adapters/twilio/webhook-signature.js';
+import { readBody } from '../../src/sandbox/read-body.js';
 import { TwilioSimulator } from '../../src/sandbox/twilio/twilio-simulator.js';
 
 const ACCOUNT_SID = `AC${'d4'.repeat(16)}`;
@@ -19,18 +21,15 @@ interface ReceivedCallback {
 /** Stands in for the bot's POST /twilio/status route. */
 async function startReceiver(): Promise<{ server: Server; url: string; received: ReceivedCallback[] }> {
   const received: ReceivedCallback[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const { port } = server.address() as AddressInfo;
-      received.push({
-        url: `http://127.0.0.1:${port}${req.url}`,
-        params: Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))),
-        signature: req.headers['x-twilio-signature'] as string | undefined,
-      });
-      res.writeHead(204).end();
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req, 64 * 1024);
+    const { port } = server.address() as AddressInfo;
+    received.push({
+      url: `http://127.0.0.1:${port}${req.url}`,
+      params: Object.fromEntries(new URLSearchParams(body.toString('utf8'))),
+      signature: req.headers['x-twilio-signature'] as string | undefined,
     });
+    res.writeHead(204).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -6,7 +6,14 @@ import type { Logger } from 'winston';
 import type { TicketAlert, TicketCase, TicketingPort } from '../../core/ports.js';
 import { SecOpsError } from '../../errors.js';
 import { TheHiveHttp, theHiveMessage } from './thehive-http.js';
-import { type ListedAlert, linkedCaseId, parseAlert, parseCase, parseObservables } from './thehive-mapping.js';
+import {
+  isRecord,
+  type ListedAlert,
+  linkedCaseId,
+  parseAlert,
+  parseCase,
+  parseObservables,
+} from './thehive-mapping.js';
 import {
   alertObservablesQuery,
   isMissingStageProperty,
@@ -192,8 +199,4 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -88,7 +88,7 @@ function isSeverity(value: unknown): value is Severity {
   return value === 1 || value === 2 || value === 3 || value === 4;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

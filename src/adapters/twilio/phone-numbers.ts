@@ -1,11 +1,5 @@
+import { isE164 } from '../../core/sla/policy.js';
 import { SecOpsError } from '../../errors.js';
-
-/** E.164: a plus, a non-zero country code digit, 7 to 15 digits in all. */
-const E164 = /^\+[1-9]\d{6,14}$/;
-
-export function isE164(value: string): boolean {
-  return E164.test(value);
-}
 
 /**
  * Only the last four digits survive, so a log line can tell two recipients

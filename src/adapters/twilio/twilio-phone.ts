@@ -6,9 +6,6 @@ import { ApiUrlRequestClient } from './api-url-request-client.js';
 import { maskNumber, requireE164 } from './phone-numbers.js';
 import { translateTwilioError } from './twilio-errors.js';
 
-export { maskNumber } from './phone-numbers.js';
-export { validateTwilioSignature } from './webhook-signature.js';
-
 export interface TwilioPhoneOptions {
   accountSid: string;
   authToken: string;

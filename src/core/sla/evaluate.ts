@@ -8,8 +8,6 @@ import type { Severity } from '../ports.js';
 import { matchesHighRisk } from './high-risk.js';
 import type { NotifyMethod, SlaPolicy, SlaTier } from './policy.js';
 
-export { matchesHighRisk } from './high-risk.js';
-
 export interface SlaAlertFacts {
   severity: Severity;
   /** ms since epoch */

@@ -202,7 +202,12 @@ function checkPositiveDuration(path: string, ms: number, problems: string[]): vo
   if (!Number.isSafeInteger(ms) || ms <= 0) problems.push(`${path} must be a duration greater than zero`);
 }
 
-const E164 = /^\+[1-9]\d{1,14}$/;
+/** E.164: a plus, a non-zero country code digit, 7 to 15 digits in all (the shortest real numbers have 7). */
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+export function isE164(value: string): boolean {
+  return E164.test(value);
+}
 
 /** Problems with on-call numbers. The numbers themselves are never echoed: they are personal data. */
 export function validateOnCall(onCall: OnCall): string[] {
@@ -211,8 +216,8 @@ export function validateOnCall(onCall: OnCall): string[] {
     const firstIndexOf = new Map<string, number>();
     onCall[list].forEach((number, index) => {
       const path = `oncall.${list}[${index}]`;
-      if (typeof number !== 'string' || !E164.test(number)) {
-        problems.push(`${path} is not an E.164 number ("+", country code, number; up to 15 digits, e.g. +15550000001)`);
+      if (typeof number !== 'string' || !isE164(number)) {
+        problems.push(`${path} is not an E.164 number ("+", country code, number; 7 to 15 digits, e.g. +15550000001)`);
         return;
       }
       const first = firstIndexOf.get(number);
