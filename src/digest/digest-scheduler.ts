@@ -5,7 +5,8 @@ import type { FeatureDeps } from '../feature.js';
 import type { DigestRepository } from './digest-repository.js';
 import type { DigestService } from './digest-service.js';
 
-export const DEFAULT_GRACE_MS = 3 * 60 * 60 * 1000;
+/** How late a slot missed while no replica ran the schedule may still be posted. */
+const GRACE_MS = 3 * 60 * 60 * 1000;
 
 /**
  * Runs the digest schedule on the replica that holds the lease. Every slot is
@@ -24,7 +25,6 @@ export class DigestScheduler {
     private readonly deps: FeatureDeps,
     private readonly service: DigestService,
     private readonly repo: DigestRepository,
-    private readonly graceMs: number,
   ) {
     this.logger = deps.logger.child({ component: 'digest-scheduler' });
   }
@@ -41,7 +41,7 @@ export class DigestScheduler {
   }
 
   /** The last slot at or before `now` in the configured zone. */
-  previousSlot(now: Date): Date {
+  private previousSlot(now: Date): Date {
     const { schedule: rule, tz } = this.deps.config.digest;
     return cronParser.parseExpression(rule, { currentDate: now, tz }).prev().toDate();
   }
@@ -70,11 +70,11 @@ export class DigestScheduler {
     // a fresh install (or a newly configured digest) starts with the next slot.
     if (!(await this.repo.hasScheduledHistory())) return;
     const missedByMs = now.getTime() - slot.getTime();
-    if (missedByMs > this.graceMs) {
+    if (missedByMs > GRACE_MS) {
       this.logger.info('missed digest slot is too old to post late; skipped', {
         slot: slot.toISOString(),
         missedByMinutes: Math.round(missedByMs / 60_000),
-        graceMinutes: Math.round(this.graceMs / 60_000),
+        graceMinutes: GRACE_MS / 60_000,
       });
       return;
     }

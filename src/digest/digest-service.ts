@@ -24,7 +24,7 @@ async function read(metric: () => Promise<number>): Promise<MetricReading> {
 }
 
 /** The core builds Block Kit as plain objects; this is where they meet Slack's types. */
-export function message(channel: string, digest: Digest): ChatPostMessageArguments {
+function message(channel: string, digest: Digest): ChatPostMessageArguments {
   const blocks = digest.blocks as (KnownBlock | Block)[];
   return { channel, text: digest.text, blocks, unfurl_links: false, unfurl_media: false };
 }

@@ -1,12 +1,11 @@
 import type { MetricsPort } from '../core/ports.js';
 import type { Feature, FeatureDeps } from '../feature.js';
 import { DigestRepository } from './digest-repository.js';
-import { DEFAULT_GRACE_MS, DigestScheduler } from './digest-scheduler.js';
+import { DigestScheduler } from './digest-scheduler.js';
 import { DigestService } from './digest-service.js';
 import { registerSecopsCommand } from './secops-command.js';
 
 export { DigestRepository, type StoredDigest } from './digest-repository.js';
-export { DEFAULT_GRACE_MS } from './digest-scheduler.js';
 export { DigestService } from './digest-service.js';
 
 export interface DigestFeatureOptions {
@@ -14,15 +13,13 @@ export interface DigestFeatureOptions {
   metrics: MetricsPort | null;
   /** every feature of the bot; those with `activity` add their last-24-h figures */
   activitySources: () => Feature[];
-  /** how late a missed slot may still be posted after a restart (default 3 h) */
-  graceMs?: number;
 }
 
 /** The daily SecOps digest: scheduled posts to the digest channel and `/secops status`. */
 export function createDigestFeature(deps: FeatureDeps, opts: DigestFeatureOptions): Feature {
   const repo = new DigestRepository(deps.db);
   const service = opts.metrics ? new DigestService(deps, opts.metrics, opts.activitySources, repo) : null;
-  const scheduler = service ? new DigestScheduler(deps, service, repo, opts.graceMs ?? DEFAULT_GRACE_MS) : null;
+  const scheduler = service ? new DigestScheduler(deps, service, repo) : null;
   return {
     name: 'digest',
     helpLines: ['• `/secops status` (in a channel) — the SecOps digest now: Nanitor health score, P0 issues, trend'],

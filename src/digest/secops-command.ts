@@ -3,7 +3,7 @@ import type { Block, KnownBlock } from '@slack/web-api';
 import type { Logger } from 'winston';
 import type { DigestService } from './digest-service.js';
 
-export const SECOPS_HELP = [
+const SECOPS_HELP = [
   '*`/secops` — security operations status*',
   '• `/secops status` — post the Daily SecOps Status here now: the Nanitor health score and open P0 issues ' +
     '(✅ / ⚠️ / ❌), the change since the previous digest, and the last 24 h of confirmations and SLA breaches. ' +
@@ -12,9 +12,9 @@ export const SECOPS_HELP = [
   'The same digest is posted on a schedule in the digest channel; asking here does not replace it.',
 ].join('\n');
 
-export const SECOPS_USAGE = 'Usage: `/secops status` or `/secops help`.';
+const SECOPS_USAGE = 'Usage: `/secops status` or `/secops help`.';
 
-export const NANITOR_OFF =
+const NANITOR_OFF =
   'The SecOps digest is off: Nanitor is not configured (NANITOR_BASE_URL and NANITOR_API_TOKEN are not set), ' +
   'so there is no health score or P0 count to show.';
 

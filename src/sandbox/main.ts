@@ -14,6 +14,7 @@ import { createLogger } from '../log.js';
 import { DuoSimulator } from './duo/duo-simulator.js';
 import { NanitorSimulator } from './nanitor/nanitor-simulator.js';
 import { type SandboxWorld, startPageServer } from './page/page-server.js';
+import { listen } from './sim-http.js';
 import { SlackSimulator } from './slack/index.js';
 import { TheHiveSimulator } from './thehive/thehive-simulator.js';
 import { TwilioSimulator } from './twilio/twilio-simulator.js';
@@ -142,29 +143,25 @@ function botEnv(world: SandboxWorld, opts: { databaseFile: string; botPort: numb
   };
 }
 
+/** Binds `port` just long enough to learn that it is free (and, for 0, which one the OS picked). */
+async function probePort(port: number): Promise<number> {
+  const probe = createServer();
+  const bound = await listen(probe, port, HOST);
+  await new Promise<void>((closed) => probe.close(() => closed()));
+  return bound;
+}
+
 /**
  * The bot's PUBLIC_URL (Duo redirect, Twilio callbacks) must name its port before it starts, so one
  * is reserved here. The gap between closing this listener and the bot binding is a few milliseconds.
  */
 function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
+  return probePort(0);
 }
 
-/** A stable, bookmarkable port when it is free; any free port otherwise. */
+/** A stable, bookmarkable port when it is free; any free port (0) otherwise. */
 function portOrAny(preferred: number): Promise<number> {
-  return new Promise((resolvePort) => {
-    const probe = createServer();
-    probe.once('error', () => resolvePort(0));
-    probe.listen(preferred, HOST, () => probe.close(() => resolvePort(preferred)));
-  });
+  return probePort(preferred).catch(() => 0);
 }
 
 function parsePort(raw: string | undefined): number | undefined {

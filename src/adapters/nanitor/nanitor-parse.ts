@@ -45,7 +45,7 @@ export function parseHealthScore(body: unknown): number {
 export type IssueCountHint =
   | { kind: 'total'; total: number }
   | { kind: 'complete'; count: number }
-  | { kind: 'paged'; pages: number | null }
+  | { kind: 'paged' }
   | { kind: 'unknown'; problem: string };
 
 function isCount(value: unknown): value is number {
@@ -59,10 +59,9 @@ export function readIssueCountHint(body: unknown): IssueCountHint {
     const totalNote = body.total === undefined ? 'no total' : `total is ${show(body.total)}`;
     return { kind: 'unknown', problem: `response has ${totalNote} and no items list to count` };
   }
-  const pages = isCount(body.pages) ? body.pages : null;
   // With one page (or none) the items we already hold are all there are.
-  if (pages !== null && pages <= 1) return { kind: 'complete', count: body.items.length };
-  return { kind: 'paged', pages };
+  if (isCount(body.pages) && body.pages <= 1) return { kind: 'complete', count: body.items.length };
+  return { kind: 'paged' };
 }
 
 /** Items of one page when counting across pages; anything else means we cannot count. */

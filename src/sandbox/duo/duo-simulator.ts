@@ -11,10 +11,10 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBody } from '../read-body.js';
+import { listen } from '../sim-http.js';
 import { type AuthorizeParse, type PromptRequest, parseAuthorizeRequest } from './duo-authorize-request.js';
 import { buildIdTokenClaims, type DuoDecision } from './duo-id-token.js';
 import { DuoPromptStore, type PendingPrompt } from './duo-prompt-store.js';
@@ -76,11 +76,7 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
       codeTtlMs: options.codeTtlMs ?? 60_000,
     });
     const server = createServer({ key: tls.serverKeyPem, cert: tls.serverCertPem });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const port = await listen(server);
     const simulator = new DuoSimulator(options, server, store, now, caDir, tls.caPem, caFile, `127.0.0.1:${port}`);
     server.on('request', (req, res) => {
       simulator.route(req, res).catch((err: unknown) => {

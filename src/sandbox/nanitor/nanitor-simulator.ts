@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../sim-http.js';
 
 /**
  * A local stand-in for Nanitor's system API, speaking the shapes our client
@@ -50,7 +50,6 @@ const DEFAULT_PER_PAGE = 50;
 const MAX_PER_PAGE = 200;
 
 export class NanitorSimulator extends EventEmitter<{ change: [NanitorSimulatorState] }> {
-  readonly baseUrl: string;
   private readonly readings: HealthReading[];
   private p0: number;
   private includeTotal: boolean;
@@ -58,13 +57,12 @@ export class NanitorSimulator extends EventEmitter<{ change: [NanitorSimulatorSt
   private readonly requests: Record<NanitorRoute, number> = { health: 0, p0: 0 };
 
   private constructor(
+    readonly baseUrl: string,
     private readonly server: Server,
     private readonly apiToken: string,
     options: NanitorSimulatorOptions,
   ) {
     super();
-    const { port } = server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}/system_api`;
     this.readings = [{ at: new Date(), overall: options.health ?? 0.97 }];
     this.p0 = options.p0 ?? 0;
     this.includeTotal = options.includeTotal ?? true;
@@ -73,11 +71,8 @@ export class NanitorSimulator extends EventEmitter<{ change: [NanitorSimulatorSt
   static async start(options: NanitorSimulatorOptions): Promise<NanitorSimulator> {
     let simulator: NanitorSimulator | undefined;
     const server = createServer((req, res) => simulator?.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    simulator = new NanitorSimulator(server, options.apiToken, options);
+    const port = await listen(server);
+    simulator = new NanitorSimulator(`http://127.0.0.1:${port}/system_api`, server, options.apiToken, options);
     return simulator;
   }
 

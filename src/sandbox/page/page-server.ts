@@ -4,12 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
 import type { Logger } from 'winston';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Policy } from '../../config/policy.js';
 import { readBody } from '../read-body.js';
+import { listen, sendJson as sendSimJson } from '../sim-http.js';
 import { PageActionError, type PageActions, pageActions } from './page-actions.js';
 import {
   type DuoOutcome,
@@ -142,11 +142,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port, options.host);
 
   return {
     url: `http://${options.host}:${port}/`,
@@ -175,9 +171,9 @@ async function sendStatic(res: ServerResponse, file: string): Promise<void> {
   res.end(content);
 }
 
+/** The page polls state; a cached answer would show it stale. */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
+  sendSimJson(res, status, body, { 'cache-control': 'no-store' });
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

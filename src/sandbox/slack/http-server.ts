@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readBody } from '../read-body.js';
+import { listen, sendJson } from '../sim-http.js';
 import type { ApiParams } from './chat-methods.js';
 import type { ApiReply } from './web-api.js';
 
@@ -45,15 +46,8 @@ export class SimHttpServer {
       socket.on('close', () => this.sockets.delete(socket));
     });
     server.on('upgrade', (req, socket, head) => this.routes.upgrade(req, socket, head));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.boundPort = await listen(server, port);
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
   }
 
   /** Stops listening and cuts every open connection, including upgraded WebSockets. */
@@ -73,12 +67,12 @@ export class SimHttpServer {
     const apiMatch = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname);
     if (apiMatch) {
       const parsed = await parseApiBody(req.headers['content-type'], raw);
-      if ('error' in parsed) return send(res, 200, { ok: false, error: parsed.error });
+      if ('error' in parsed) return sendJson(res, 200, { ok: false, error: parsed.error });
       const params: ApiParams = { ...Object.fromEntries(url.searchParams), ...parsed.params };
       const token = bearer(req.headers.authorization) ?? (parsed.tokenAllowed ? tokenParam(params) : undefined);
       delete params.token;
       const reply = this.routes.api(apiMatch[1]!, params, token);
-      return send(res, reply.status, reply.body, reply.headers);
+      return sendJson(res, reply.status, reply.body, reply.headers);
     }
     const respondMatch = /^\/respond\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
     if (respondMatch && req.method === 'POST') {
@@ -86,18 +80,13 @@ export class SimHttpServer {
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
-        return send(res, 400, { ok: false, error: 'invalid_payload' });
+        return sendJson(res, 400, { ok: false, error: 'invalid_payload' });
       }
       const reply = this.routes.respond(respondMatch[1]!, body);
-      return send(res, reply.status, reply.body);
+      return sendJson(res, reply.status, reply.body);
     }
-    send(res, 404, { ok: false, error: 'not_found' });
+    sendJson(res, 404, { ok: false, error: 'not_found' });
   }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
 }
 
 function bearer(header: string | undefined): string | undefined {

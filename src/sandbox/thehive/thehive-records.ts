@@ -26,51 +26,30 @@ const SEVERITY_LABELS: Record<number, string> = { 1: 'LOW', 2: 'MEDIUM', 3: 'HIG
 const TLP_LABELS: Record<number, string> = { 0: 'CLEAR', 1: 'GREEN', 2: 'AMBER', 3: 'RED', 4: 'RED' };
 const CREATED_BY = 'secops-sim@thehive.local';
 
-const COMMON_ALERT_PROPS = [
-  '_id',
-  '_type',
-  '_createdBy',
-  '_updatedBy',
-  '_createdAt',
-  '_updatedAt',
+/** The properties a query may filter and sort on; anything else is refused, as TheHive does. */
+const RECORD_META_PROPS = ['_id', '_type', '_createdBy', '_updatedBy', '_createdAt', '_updatedAt'];
+const ALERT_AND_CASE_PROPS = ['title', 'description', 'severity', 'tags', 'tlp', 'pap', 'status', 'customFields'];
+const ALERT_PROPS = [
+  ...RECORD_META_PROPS,
+  ...ALERT_AND_CASE_PROPS,
   'type',
   'source',
   'sourceRef',
   'externalLink',
-  'title',
-  'description',
-  'severity',
   'date',
-  'tags',
-  'tlp',
-  'pap',
   'follow',
-  'customFields',
   'caseTemplate',
   'observableCount',
   'caseId',
-  'status',
 ];
-const COMMON_CASE_PROPS = [
-  '_id',
-  '_type',
-  '_createdBy',
-  '_updatedBy',
-  '_createdAt',
-  '_updatedAt',
+const CASE_PROPS = [
+  ...RECORD_META_PROPS,
+  ...ALERT_AND_CASE_PROPS,
   'number',
-  'title',
-  'description',
-  'severity',
   'startDate',
   'endDate',
-  'tags',
   'flag',
-  'tlp',
-  'pap',
-  'status',
   'assignee',
-  'customFields',
 ];
 const OBSERVABLE_PROPS = [
   '_id',
@@ -84,16 +63,21 @@ const OBSERVABLE_PROPS = [
   'sighted',
   'tags',
 ];
+/** TheHive 5 adds these to alerts and cases alike. */
+const V5_PROPS = ['stage', 'severityLabel', 'tlpLabel', 'papLabel', 'assignee'];
 
 export function entityProperties(variant: TheHiveVariant): Record<EntityType, ReadonlySet<string>> {
-  const v5Only = variant === 5 ? ['stage', 'severityLabel', 'tlpLabel', 'papLabel', 'assignee', 'importDate'] : [];
+  if (variant === 4) {
+    return {
+      Alert: new Set([...ALERT_PROPS, 'read']),
+      Case: new Set([...CASE_PROPS, 'owner']),
+      Observable: new Set(OBSERVABLE_PROPS),
+    };
+  }
   return {
-    Alert: new Set([...COMMON_ALERT_PROPS, ...v5Only, ...(variant === 4 ? ['read'] : [])]),
-    Case: new Set([
-      ...COMMON_CASE_PROPS,
-      ...v5Only.filter((p) => p !== 'importDate'),
-      ...(variant === 4 ? ['owner'] : []),
-    ]),
+    // importedAlert() sets importedDate when an alert is promoted.
+    Alert: new Set([...ALERT_PROPS, ...V5_PROPS, 'importedDate']),
+    Case: new Set([...CASE_PROPS, ...V5_PROPS]),
     Observable: new Set(OBSERVABLE_PROPS),
   };
 }

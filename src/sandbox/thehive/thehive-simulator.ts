@@ -3,9 +3,9 @@
  * error bodies (`{type, message}`), Bearer API-key auth and optional `X-Organisation` checking.
  * Tests and the sandbox drive it through the programmatic API; the real HTTP client talks to `url`.
  */
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readBody } from '../read-body.js';
+import { listen } from '../sim-http.js';
 import { type EntityType, type Row, runQuery, TheHiveQueryError } from './thehive-query-engine.js';
 import {
   buildAlert,
@@ -17,7 +17,7 @@ import {
   type NewAlertInput,
   type TheHiveVariant,
 } from './thehive-records.js';
-import { isObject, parseJson, type Reply, readBody, send } from './thehive-wire.js';
+import { isObject, parseJson, type Reply, send } from './thehive-wire.js';
 
 export type { Row as TheHiveRecord } from './thehive-query-engine.js';
 export type { NewAlertInput, TheHiveVariant } from './thehive-records.js';
@@ -44,6 +44,9 @@ export interface TheHiveFaults {
   malformedNext?: number;
 }
 
+/** Query and promote bodies are small; this only stops a runaway client. */
+const MAX_BODY_BYTES = 1_000_000;
+
 type SimulatorEvent = 'alert' | 'case' | 'update';
 type Listener = (record: Row) => void;
 
@@ -55,7 +58,6 @@ interface Route {
 }
 
 export class TheHiveSimulator {
-  readonly url: string;
   readonly variant: TheHiveVariant;
   private readonly alertsById = new Map<string, Row>();
   private readonly casesById = new Map<string, Row>();
@@ -72,20 +74,21 @@ export class TheHiveSimulator {
   private nextCaseNumber = 1;
 
   private constructor(
+    readonly url: string,
     private readonly server: Server,
     private readonly options: Required<Pick<TheHiveSimulatorOptions, 'apiKey' | 'now'>> & TheHiveSimulatorOptions,
   ) {
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
     this.variant = options.variant ?? 5;
     this.properties = entityProperties(this.variant);
   }
 
   static async start(options: TheHiveSimulatorOptions): Promise<TheHiveSimulator> {
     const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const simulator = new TheHiveSimulator(server, { ...options, now: options.now ?? Date.now });
+    const port = await listen(server);
+    const simulator = new TheHiveSimulator(`http://127.0.0.1:${port}`, server, {
+      ...options,
+      now: options.now ?? Date.now,
+    });
     // A client that hangs up mid-request must not take the simulator (or the test process) down.
     server.on('request', (req, res) => void simulator.handle(req, res).catch(() => res.destroy()));
     return simulator;
@@ -145,7 +148,7 @@ export class TheHiveSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests += 1;
-    const rawBody = await readBody(req);
+    const rawBody = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
     if (this.fault.slowMs > 0) await this.delay(this.fault.slowMs);
     if (res.destroyed) return;
     if (this.fault.failNext > 0) {

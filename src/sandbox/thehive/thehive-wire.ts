@@ -1,14 +1,8 @@
-/** Request bodies in, TheHive-style JSON replies out. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** JSON request bodies in, TheHive-style JSON replies out. */
+import type { ServerResponse } from 'node:http';
 import { TheHiveQueryError } from './thehive-query-engine.js';
 
 export type Reply = { status: number; body: unknown };
-
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function parseJson(raw: string): unknown {
   if (raw.trim() === '') return {};

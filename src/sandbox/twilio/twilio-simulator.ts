@@ -5,8 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readBody } from '../read-body.js';
+import { listen, sendJson } from '../sim-http.js';
 import {
   type CallbackDelivery,
   type CallOutcome,
@@ -73,19 +74,8 @@ const FAULT_DEFAULTS: Record<FaultOptions['status'], { code: number; message: st
 
 const ROUTE = new RegExp(`^/${API_VERSION}/Accounts/([^/]+)/(Messages|Calls)(?:/([^/]+))?\\.json$`);
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
-}
+/** Form posts of a message or call; far below this even with a long TwiML body. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 function sendError(res: ServerResponse, error: TwilioErrorBody, headers: Record<string, string> = {}): void {
   sendJson(res, error.status, error, headers);
@@ -121,8 +111,7 @@ export class TwilioSimulator {
 
   static async start(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const port = await listen(server);
     const simulator = new TwilioSimulator(server, `http://127.0.0.1:${port}`, options);
     server.on('request', (req, res) => {
       simulator.handle(req, res).catch((err: unknown) => {
@@ -189,7 +178,7 @@ export class TwilioSimulator {
     const path = new URL(req.url ?? '/', this.url).pathname;
     const method = req.method ?? 'GET';
     this.received.push({ method, path });
-    const rawBody = await readBody(req);
+    const rawBody = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
     const route = ROUTE.exec(path);
     if (!route) return sendError(res, twilioError(404, 20404, `The requested resource ${path} was not found`));
 
