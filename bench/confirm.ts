@@ -42,7 +42,7 @@ export async function run(): Promise<void> {
   });
   try {
     const t0 = performance.now();
-    // 64 concurrent clients; a reset connection is retried with the same dedupe_key, which is safe by design.
+    // CLIENTS concurrent clients; a reset connection is retried with the same dedupe_key, which is safe by design.
     let next = 0;
     const client = async () => {
       for (let i = next++; i < ALERTS; i = next++) {

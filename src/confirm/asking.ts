@@ -18,7 +18,7 @@ type Resolved = { kind: 'found'; userId: string; email: string | null } | { kind
 const NOT_FOUND_ERRORS = new Set(['user_not_found', 'users_not_found', 'invalid_email', 'user_disabled']);
 
 /** users.info for an ID, users.lookupByEmail for an email. Throws only for transient failures. */
-export async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Resolved> {
+async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Resolved> {
   let user: { id?: string; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } } | undefined;
   try {
     const res = isSlackUserId(ref)
@@ -123,14 +123,14 @@ async function resolveWithRetry(ctx: ConfirmContext, alert: ConfirmAlert): Promi
  * escalates it as no_response, with a note that delivery was not confirmed. A failure before the
  * claim (opening the DM channel) leaves it unclaimed, so the periodic sweep tries again.
  */
-export async function askUser(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
+async function askUser(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
   const now = ctx.clock.now().getTime();
   if (!alert.userId || alert.dmClaimedAt !== null) return;
   try {
     const userId = alert.userId;
     const channel = await withSlackRetry(ctx, 'conversations.open', alert.id, () => ctx.outbox.dmChannel(userId));
     if (!(await ctx.repo.claimDm(alert.id, channel, now))) return;
-    const posted = await ctx.outbox.post({ channel, ...askMessage(alert, alert.deadline) });
+    const posted = await ctx.outbox.post({ channel, ...askMessage(alert) });
     await ctx.repo.dmSent(alert.id, posted.channel, posted.ts, now);
     // Answered before we learnt the message's ts: take its buttons away now.
     const current = await ctx.repo.get(alert.id);
@@ -139,9 +139,6 @@ export async function askUser(ctx: ConfirmContext, alert: ConfirmAlert): Promise
     }
   } catch (err) {
     ctx.logger.error('confirm: the DM could not be sent', { alert: alert.id, err });
-    // Once is enough in the history; the periodic sweep may retry an unclaimed DM many times.
-    if (!(await ctx.repo.hasAudit(alert.id, 'dm_failed'))) {
-      await ctx.repo.audit(alert.id, 'system', 'dm_failed', { error: String(err) }, now);
-    }
+    await ctx.repo.auditOnce(alert.id, 'system', 'dm_failed', { error: String(err) }, now);
   }
 }

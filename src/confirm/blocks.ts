@@ -56,13 +56,13 @@ function what(alert: ConfirmAlert, label = ''): Block[] {
   return blocks;
 }
 
-export function askMessage(alert: ConfirmAlert, deadline: number | null): { text: string; blocks: Block[] } {
+export function askMessage(alert: ConfirmAlert): { text: string; blocks: Block[] } {
   const test = alert.source === 'test' ? ' (test alert — nothing is wrong)' : '';
   const blocks: Block[] = [
     section(`:wave: *Security check${test}:* did you do this?`),
     ...what(alert),
     context(
-      `Seen ${when(alert.createdAt)}${deadline ? ` · please answer by ${when(deadline)}` : ''} · alert #${alert.id}`,
+      `Seen ${when(alert.createdAt)}${alert.deadline ? ` · please answer by ${when(alert.deadline)}` : ''} · alert #${alert.id}`,
     ),
     {
       type: 'actions',
@@ -149,7 +149,7 @@ export function confirmedMessage(alert: ConfirmAlert, muteChoicesMs: number[]): 
   };
 }
 
-export const REASON_LABELS: Record<EscalationReason, string> = {
+const REASON_LABELS: Record<EscalationReason, string> = {
   denied: 'the user said it was NOT them',
   '2fa_failed': 'the user said yes, but the Duo check failed',
   '2fa_unavailable': 'the user said yes, but it could not be verified (Duo unavailable)',

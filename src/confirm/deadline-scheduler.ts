@@ -1,7 +1,8 @@
 /**
  * One timer for the earliest open deadline, on the lease-holding replica only. It is re-armed
- * whenever alerts change and when the lease is gained, and fires overdue deadlines at once on
- * start-up, so a time-out lands within about a second of its stored time, also after a restart.
+ * whenever alerts change here, when the lease is gained and on each periodic sweep (which is how
+ * it learns of deadlines set on other replicas), and fires overdue deadlines at once on start-up,
+ * so a time-out made here lands within about a second of its stored time, also after a restart.
  */
 import type { Logger } from 'winston';
 import type { Clock } from '../core/ports.js';

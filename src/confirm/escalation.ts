@@ -32,7 +32,7 @@ export async function postEscalation(ctx: ConfirmContext, alert: ConfirmAlert): 
   const now = ctx.clock.now().getTime();
   if (!(await ctx.repo.claimEscalation(alert.id, now))) return;
   const reason = alert.escalationReason ?? 'denied';
-  const log = ctx.logger.child({ component: 'confirm', alert: alert.id });
+  const log = ctx.logger.child({ alert: alert.id });
   let ts: string;
   try {
     ({ ts } = await ctx.outbox.post({ channel: ctx.escalationChannel, ...escalationMessage(alert) }));
@@ -61,8 +61,7 @@ export async function postEscalation(ctx: ConfirmContext, alert: ConfirmAlert): 
  * the user's notice are written for the first failure only, not once per sweep.
  */
 async function escalationFailed(ctx: ConfirmContext, alert: ConfirmAlert, err: unknown, now: number): Promise<void> {
-  const first = !(await ctx.repo.hasAudit(alert.id, 'escalation_failed'));
-  if (first) await ctx.repo.audit(alert.id, 'system', 'escalation_failed', { error: String(err) }, now);
+  const first = await ctx.repo.auditOnce(alert.id, 'system', 'escalation_failed', { error: String(err) }, now);
   await ctx.repo.releaseEscalation(alert.id);
   if (!first || !alert.userId || !alert.dmChannel) return;
   await say(
@@ -95,10 +94,7 @@ export async function postComment(ctx: ConfirmContext, alertId: number): Promise
       err,
     });
     try {
-      // Once is enough in the history; the sweep may fail again many times.
-      if (!(await ctx.repo.hasAudit(alertId, 'comment_failed'))) {
-        await ctx.repo.audit(alertId, 'system', 'comment_failed', { error: String(err) }, now);
-      }
+      await ctx.repo.auditOnce(alertId, 'system', 'comment_failed', { error: String(err) }, now);
     } finally {
       // Nothing was posted: released even if the audit write failed, or it would never be retried.
       await ctx.repo.releaseCommentPost(alertId, now);

@@ -20,7 +20,10 @@ export type ConfirmFeature = Feature & { intake(input: IntakeInput): Promise<Int
 
 export interface ConfirmFeatureOptions {
   secondFactor: SecondFactorPort | null;
-  /** how often the lease holder re-runs the sweep of unfinished work (default 30 s) */
+  /**
+   * how often the lease holder re-runs the sweep of unfinished work and re-reads the earliest
+   * deadline, which bounds how late a deadline set on another replica fires (default 30 s)
+   */
   sweepIntervalMs?: number;
   /** waits between retries of a failed Slack lookup (default 250 ms, 1 s, 4 s) */
   retryDelaysMs?: readonly number[];
@@ -64,8 +67,8 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
 
   const fireDue = async (now: Date) => {
     for (const alert of await repo.due(now.getTime())) {
-      const detail = alert.dmTs ? null : 'the question DM was never confirmed as delivered';
-      await track(moveAlert(ctx, alert, { type: 'timed_out' }, detail ? { outcomeDetail: detail } : {}));
+      const patch = alert.dmTs ? {} : { outcomeDetail: 'the question DM was never confirmed as delivered' };
+      await track(moveAlert(ctx, alert, { type: 'timed_out' }, patch));
     }
   };
 
@@ -125,7 +128,11 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
       });
       if (deps.lease.isHeld()) runInBackground('sweep', sweep);
       sweepTimer = setInterval(() => {
-        if (deps.lease.isHeld()) runInBackground('periodic sweep', sweep);
+        if (!deps.lease.isHeld()) return;
+        runInBackground('periodic sweep', sweep);
+        // A deadline set or moved on another replica (its intake, a click it received) never
+        // reaches this scheduler's changed(); re-reading here bounds how late it fires.
+        scheduler?.rearm();
       }, opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
       sweepTimer.unref();
     },

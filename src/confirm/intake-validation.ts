@@ -7,7 +7,7 @@ import type { IntakeInput } from './types.js';
 export const LIMITS = { title: 200, description: 3000, reason: 500, url: 2000, dedupeKey: 191, user: 191 } as const;
 
 /** The one shape of a Slack user ID the confirmation flow accepts, in intake and in mentions. */
-export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,30}$/;
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 // Deliberately simple: Slack's users.lookupByEmail decides whether it is a real address.
 const EMAIL = /^[^\s@<>]{1,64}@[^\s@<>]{1,190}\.[^\s@<>]+$/;
 

@@ -193,12 +193,23 @@ export class KnexConfirmationRepo {
       .update({ escalation_claimed_at: null });
   }
 
-  /** Whether this alert already has an audit row of this kind (e.g. the user was told once already). */
-  async hasAudit(id: number, event: string): Promise<boolean> {
+  /**
+   * An audit row for a failure the periodic sweep may meet many times: written only when this
+   * alert has none of this kind yet. True when it was written (the first time).
+   */
+  async auditOnce(
+    id: number,
+    actor: string,
+    event: string,
+    details: Record<string, unknown>,
+    now: number,
+  ): Promise<boolean> {
     const row = await this.db('audit_log')
       .where({ subject: alertSubject(id), action: `confirm.${event}` })
       .first('id');
-    return row !== undefined;
+    if (row !== undefined) return false;
+    await this.audit(id, actor, event, details, now);
+    return true;
   }
 
   async setEscalationTs(id: number, ts: string): Promise<void> {

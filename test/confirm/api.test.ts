@@ -1,25 +1,10 @@
 /** The REST intake: auth, validation, history, and the API being off without API_TOKEN. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  type ConfirmRig,
-  getAlert,
-  postAlert,
-  raise,
-  startRig,
-  waitForEscalation,
-  waitForQuestion,
-  waitForStatus,
-} from './helpers.js';
+import { describe, it } from 'node:test';
+import { getAlert, postAlert, raise, useRig, waitForEscalation, waitForQuestion, waitForStatus } from './helpers.js';
 
 describe('confirm REST API', () => {
-  let rig: ConfirmRig;
-  before(async () => {
-    rig = await startRig({ duo: false });
-  });
-  after(async () => {
-    await rig.stop();
-  });
+  const rig = useRig({ duo: false });
 
   it('401 without a token or with a wrong one', async () => {
     const body = { user: 'U0ALICE', title: 't', description: 'd' };
@@ -77,17 +62,18 @@ describe('confirm REST API', () => {
 });
 
 describe('confirm REST API without API_TOKEN', () => {
-  let rig: ConfirmRig;
-  before(async () => {
-    rig = await startRig({ duo: false, apiToken: false });
-  });
-  after(async () => {
-    await rig.stop();
-  });
+  const rig = useRig({ duo: false, apiToken: false });
 
   it('answers 404 saying the API is disabled, while DM `test` still works', async () => {
     const res = await postAlert(rig.h, { user: 'U0ALICE', title: 't', description: 'd' });
     assert.equal(res.status, 404);
     assert.match(String(res.json.error), /disabled.*API_TOKEN/);
+    const mark = rig.h.sim.mark();
+    rig.h.sim.sendDm('U0ALICE', 'test');
+    const reply = await rig.h.sim.waitForMessage(
+      (m) => m.channel === rig.h.sim.dmChannelFor('U0ALICE') && /sent you test alert #\d+/.test(m.text),
+      { since: mark },
+    );
+    await waitForQuestion(rig.h, 'U0ALICE', Number(/#(\d+)/.exec(reply.text)![1]));
   });
 });

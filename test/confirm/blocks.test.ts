@@ -57,7 +57,7 @@ describe('confirm blocks within Block Kit limits', () => {
   it('a max-size alert builds a valid question, answered question and escalation', () => {
     const alert = maxAlert();
     for (const [name, message] of [
-      ['ask', askMessage(alert, alert.deadline)],
+      ['ask', askMessage(alert)],
       ['answered', answeredMessage(alert, 'Answered')],
       ['escalation', escalationMessage(alert)],
     ] as const) {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { listAudit } from '../../src/store/audit.js';
 import { storeKinds } from '../helpers/stores.js';
 import { type BoltRig, startBoltRig } from './bolt-rig.js';
-import { hasButton, sleep } from './helpers.js';
+import { sleep, waitForEscalation, waitForQuestion } from './helpers.js';
 
 const SWEEP_MS = 150;
 
@@ -28,15 +28,8 @@ for (const kind of storeKinds()) {
       const { sim, db, feature } = rig;
       const dm = sim.dmChannelFor('U0BOB');
       const { id } = await feature.intake({ user: 'U0BOB', title: 'Comment retry', description: 'd' });
-      const question = await sim.waitForMessage(
-        (m, k) => k === 'message' && m.channel === dm && hasButton(m, 'confirm_no', String(id)),
-        { since: 0, timeoutMs: 5000 },
-      );
-      sim.clickButton('U0BOB', question, 'confirm_no');
-      const escalation = await sim.waitForMessage(
-        (m) => m.channel === 'C0ESCAL' && !m.thread_ts && m.text.includes(`alert #${id} escalated`),
-        { since: 0, timeoutMs: 5000 },
-      );
+      sim.clickButton('U0BOB', await waitForQuestion(rig, 'U0BOB', id), 'confirm_no');
+      const escalation = await waitForEscalation(rig, id);
       await sim.waitForMessage((m) => m.channel === dm && /reply here/.test(m.text), { since: 0, timeoutMs: 5000 });
 
       // The bot's next two posts are the thanks DM and the thread post, in either order: the sweep

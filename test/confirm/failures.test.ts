@@ -4,30 +4,24 @@
  * that did not happen, and a max-size alert that still fits Slack's Block Kit limits.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { LIMITS } from '../../src/confirm/intake-validation.js';
 import {
-  type ConfirmRig,
+  clickYes,
   finishDuo,
   getAlert,
   hasButton,
   postAlert,
   raise,
-  startRig,
-  waitForDuoLink,
+  useRig,
   waitForEscalation,
   waitForQuestion,
   waitForStatus,
+  yesAndLink,
 } from './helpers.js';
 
 describe('confirm: failures part-way', () => {
-  let rig: ConfirmRig;
-  before(async () => {
-    rig = await startRig({ policy: '  timeout: 1h\n  max_ignore: 1h\n' });
-  });
-  after(async () => {
-    await rig.stop();
-  });
+  const rig = useRig({ policy: '  timeout: 1h\n  max_ignore: 1h\n' });
   const h = () => rig.h;
   const dm = (user: string) => h().sim.dmChannelFor(user);
 
@@ -63,19 +57,12 @@ describe('confirm: failures part-way', () => {
     await waitForEscalation(h(), id);
   });
 
-  async function answerYes(user: string, id: number): Promise<number> {
-    const q = await waitForQuestion(h(), user, id);
-    const mark = h().sim.mark();
-    h().sim.clickButton(user, q, 'confirm_yes');
-    return mark;
-  }
-
   it('when the Duo link cannot be sent, the check fails at once and the user is told', async () => {
     const id = await raise(h(), 'U0ALICE');
     await waitForQuestion(h(), 'U0ALICE', id);
     // The Duo link is the next message the bot posts.
     h().sim.failNext('chat.postMessage', 1, { status: 500 });
-    const mark = await answerYes('U0ALICE', id);
+    const mark = await clickYes(h(), 'U0ALICE', id);
     const alert = await waitForStatus(h(), id, 'escalated');
     assert.equal(alert.reason, '2fa_failed');
     assert.match(alert.detail ?? '', /^could not start Duo: /);
@@ -90,8 +77,7 @@ describe('confirm: failures part-way', () => {
 
   it('the Duo page says the team was told only when the escalation was posted', async () => {
     const id = await raise(h(), 'U0BOB');
-    await answerYes('U0BOB', id);
-    const link = await waitForDuoLink(h(), 'U0BOB', id);
+    const link = await yesAndLink(h(), 'U0BOB', id);
     h().sim.failNext('chat.postMessage', 1, { status: 500 });
     const page = await finishDuo(h(), rig.duo!, link, 'deny');
     assert.equal(page.status, 403);
@@ -117,7 +103,7 @@ describe('confirm: failures part-way', () => {
     // The reason is plain text, not lookalike backticks.
     assert.ok(!JSON.stringify(q.blocks).includes('\u02CB'));
     assert.match(JSON.stringify(q.blocks), /You typed \\"test\\"/);
-    await finishDuo(h(), rig.duo!, await waitForDuoLinkAfterYes('U0DAVE', id), 'allow');
+    await finishDuo(h(), rig.duo!, await yesAndLink(h(), 'U0DAVE', id), 'allow');
     await waitForStatus(h(), id, 'confirmed');
     const thanks = await h().sim.waitForMessage(
       (m) => m.channel === dm('U0DAVE') && hasButton(m, 'confirm_mute') && JSON.stringify(m.blocks).includes(`#${id}`),
@@ -136,9 +122,4 @@ describe('confirm: failures part-way', () => {
     const mutedId = Number(/#(\d+)/.exec(reply.text)![1]);
     assert.equal((await getAlert(h(), mutedId)).status, 'ignored');
   });
-
-  async function waitForDuoLinkAfterYes(user: string, id: number): Promise<string> {
-    await answerYes(user, id);
-    return waitForDuoLink(h(), user, id);
-  }
 });

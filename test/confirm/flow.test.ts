@@ -3,47 +3,30 @@
  * Duo client against the Duo simulator, REST intake, the real store.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type knex from 'knex';
-import { openDatabase } from '../../src/store/db.js';
+import { describe, it } from 'node:test';
 import {
-  type ConfirmRig,
   escalationsFor,
   finishDuo,
   getAlert,
   hasButton,
   questionsFor,
   raise,
-  startRig,
-  waitForDuoLink,
+  useRig,
   waitForEscalation,
   waitForQuestion,
   waitForStatus,
+  yesAndLink,
 } from './helpers.js';
 
 describe('confirm flow: yes / no / Duo / escalation', () => {
-  let rig: ConfirmRig;
-  let db: knex.Knex;
-  before(async () => {
-    rig = await startRig({ policy: '  timeout: 1h\n  max_ignore: 2s\n' });
-    db = openDatabase(rig.h.store.url);
-  });
-  after(async () => {
-    await db.destroy();
-    await rig.stop();
-  });
+  const rig = useRig({ policy: '  timeout: 1h\n  max_ignore: 2s\n' });
   const h = () => rig.h;
-
-  async function yesAndLink(user: string, id: number): Promise<string> {
-    const q = await waitForQuestion(h(), user, id);
-    h().sim.clickButton(user, q, 'confirm_yes');
-    await waitForStatus(h(), id, 'verifying');
-    return waitForDuoLink(h(), user, id);
-  }
+  /** The bot's own database connection, for rows the REST API does not show. */
+  const db = () => rig.h.bot.deps.db;
 
   it('yes → Duo allow → confirmed, thanked, nothing in the channel', async () => {
     const id = await raise(h(), 'U0ALICE');
-    const link = await yesAndLink('U0ALICE', id);
+    const link = await yesAndLink(h(), 'U0ALICE', id);
     const page = await finishDuo(h(), rig.duo!, link, 'allow');
     assert.equal(page.status, 200);
     assert.match(page.html, /Verified/);
@@ -69,7 +52,7 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
   ] as const) {
     it(`yes → ${name} → escalated/2fa_failed in the channel`, async () => {
       const id = await raise(h(), 'U0BOB');
-      const link = await yesAndLink('U0BOB', id);
+      const link = await yesAndLink(h(), 'U0BOB', id);
       const page = await finishDuo(h(), rig.duo!, link, decision, asUser);
       assert.equal(page.status, 403);
       assert.match(page.html, /security team has been told/);
@@ -91,8 +74,8 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
 
   it('yes → a state already used (first callback died midway) → escalated/2fa_failed', async () => {
     const id = await raise(h(), 'U0DAVE');
-    const link = await yesAndLink('U0DAVE', id);
-    await db('confirm_duo_states').where({ alert_id: id }).update({ used_at: Date.now() });
+    const link = await yesAndLink(h(), 'U0DAVE', id);
+    await db()('confirm_duo_states').where({ alert_id: id }).update({ used_at: Date.now() });
     const page = await finishDuo(h(), rig.duo!, link, 'allow');
     assert.equal(page.status, 403);
     assert.match(page.html, /already used/);
@@ -104,8 +87,8 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
 
   it('yes → an expired state → escalated/2fa_failed', async () => {
     const id = await raise(h(), 'U0DAVE');
-    const link = await yesAndLink('U0DAVE', id);
-    await db('confirm_duo_states')
+    const link = await yesAndLink(h(), 'U0DAVE', id);
+    await db()('confirm_duo_states')
       .where({ alert_id: id })
       .update({ expires_at: Date.now() - 1 });
     const page = await finishDuo(h(), rig.duo!, link, 'allow');
@@ -198,7 +181,7 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
   it('ignore rule: mutes that title for that user only, expires, never after a failed 2FA', async () => {
     const title = 'Login from a new country (IS)';
     const id = await raise(h(), 'U0ALICE', { title });
-    await finishDuo(h(), rig.duo!, await yesAndLink('U0ALICE', id), 'allow');
+    await finishDuo(h(), rig.duo!, await yesAndLink(h(), 'U0ALICE', id), 'allow');
     await waitForStatus(h(), id, 'confirmed');
     const thanks = await h().sim.waitForMessage(
       (m) => m.channel === h().sim.dmChannelFor('U0ALICE') && hasButton(m, 'confirm_mute', `${id}:2000`),
@@ -231,7 +214,7 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
     // A failed 2FA: no mute buttons, and forging a mute click for it is refused.
     const failedTitle = 'Sudo on prod-db-1';
     const failed = await raise(h(), 'U0ALICE', { title: failedTitle });
-    await finishDuo(h(), rig.duo!, await yesAndLink('U0ALICE', failed), 'deny');
+    await finishDuo(h(), rig.duo!, await yesAndLink(h(), 'U0ALICE', failed), 'deny');
     await waitForStatus(h(), failed, 'escalated');
     mark = h().sim.mark();
     h().sim.clickButton('U0ALICE', thanks, 'confirm_mute', `${failed}:2000`);
@@ -239,7 +222,7 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
       (await h().sim.waitForEphemeral((e) => e.user === 'U0ALICE', { since: mark })).text,
       /Only an alert you confirmed/,
     );
-    assert.equal((await db('confirm_ignore_rules').where({ alert_id: failed })).length, 0);
+    assert.equal((await db()('confirm_ignore_rules').where({ alert_id: failed })).length, 0);
     const next = await raise(h(), 'U0ALICE', { title: failedTitle });
     await waitForStatus(h(), next, 'asked');
   });
@@ -255,7 +238,7 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
       { since: mark },
     );
     const id = Number((q.blocks!.find((b) => b.type === 'actions')!.elements as { value: string }[])[0]!.value);
-    await finishDuo(h(), rig.duo!, await yesAndLink('U0DAVE', id), 'allow');
+    await finishDuo(h(), rig.duo!, await yesAndLink(h(), 'U0DAVE', id), 'allow');
     await waitForStatus(h(), id, 'confirmed');
     assert.equal(questionsFor(h(), 'U0DAVE', 'Test alert').length >= 1, true);
   });

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { DuoSimulator } from '../../src/sandbox/duo/duo-simulator.js';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { type Harness, type HarnessOptions, startHarness } from '../helpers/bot-harness.js';
@@ -17,8 +18,13 @@ const DUO_CLIENT_SECRET = 's'.repeat(40);
 export interface ConfirmRig {
   h: Harness;
   duo: DuoSimulator | null;
+  /** a policy file with this `confirm:` section (YAML lines), e.g. for `h.restart({ POLICY_FILE })`; removed by stop() */
+  writePolicy(confirm: string): string;
   stop(): Promise<void>;
 }
+
+/** What the Slack-side helpers need: the full bot's harness and the Bolt rig both have it. */
+type WithSim = Pick<Harness, 'sim'>;
 
 export interface RigOptions {
   duo?: boolean;
@@ -31,8 +37,13 @@ export interface RigOptions {
 
 export async function startRig(options: RigOptions = {}): Promise<ConfirmRig> {
   const dir = mkdtempSync(join(tmpdir(), 'confirm-policy-'));
-  const policyFile = join(dir, 'policy.yaml');
-  writeFileSync(policyFile, `confirm:\n${options.policy ?? '  timeout: 1h\n'}`);
+  let policies = 0;
+  const writePolicy = (confirm: string) => {
+    const file = join(dir, `policy-${++policies}.yaml`);
+    writeFileSync(file, `confirm:\n${confirm}`);
+    return file;
+  };
+  const policyFile = writePolicy(options.policy ?? '  timeout: 1h\n');
   const duo =
     options.duo === false
       ? null
@@ -51,12 +62,41 @@ export async function startRig(options: RigOptions = {}): Promise<ConfirmRig> {
   return {
     h,
     duo,
+    writePolicy,
     async stop() {
       await h.stop();
       await duo?.stop();
       if (options.store) await options.store.drop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One rig for the enclosing describe(): started before its tests, stopped after them. The
+ * options may be a function, for a store that has to be created first.
+ */
+export function useRig(options: RigOptions | (() => Promise<RigOptions>) = {}): ConfirmRig {
+  let rig: ConfirmRig | null = null;
+  before(async () => {
+    rig = await startRig(typeof options === 'function' ? await options() : options);
+  });
+  after(async () => {
+    await rig?.stop();
+  });
+  const started = (): ConfirmRig => {
+    if (!rig) throw new Error('the rig starts in before()');
+    return rig;
+  };
+  return {
+    get h() {
+      return started().h;
+    },
+    get duo() {
+      return started().duo;
+    },
+    writePolicy: (confirm) => started().writePolicy(confirm),
+    stop: () => started().stop(),
   };
 }
 
@@ -127,7 +167,7 @@ export function hasButton(message: SlackMessage, actionId: string, value?: strin
 }
 
 /** The question DM for this alert. */
-export function waitForQuestion(h: Harness, user: string, id: number, timeoutMs = 5000): Promise<SlackMessage> {
+export function waitForQuestion(h: WithSim, user: string, id: number, timeoutMs = 5000): Promise<SlackMessage> {
   return h.sim.waitForMessage(
     (m, kind) =>
       kind === 'message' && m.channel === h.sim.dmChannelFor(user) && hasButton(m, 'confirm_yes', String(id)),
@@ -136,14 +176,14 @@ export function waitForQuestion(h: Harness, user: string, id: number, timeoutMs 
 }
 
 /** Every question DM (answered or not) about alerts with this title; titles are unique per test alert. */
-export function questionsFor(h: Harness, user: string, title: string): SlackMessage[] {
+export function questionsFor(h: WithSim, user: string, title: string): SlackMessage[] {
   return h.sim
     .messages(h.sim.dmChannelFor(user))
     .filter((m) => m.text.startsWith('Security check') && m.text.includes(title));
 }
 
 /** The Duo link the bot DMs after a "yes". */
-export async function waitForDuoLink(h: Harness, user: string, id: number): Promise<string> {
+export async function waitForDuoLink(h: WithSim, user: string, id: number): Promise<string> {
   const msg = await h.sim.waitForMessage(
     (m) =>
       m.channel === h.sim.dmChannelFor(user) &&
@@ -152,6 +192,21 @@ export async function waitForDuoLink(h: Harness, user: string, id: number): Prom
     { since: 0, timeoutMs: 5000 },
   );
   return buttons(msg).find((e) => e.action_id === 'confirm_duo_open')!.url!;
+}
+
+/** Clicks "yes" on the question for alert `id`; returns the simulator mark from just before the click. */
+export async function clickYes(h: WithSim, user: string, id: number): Promise<number> {
+  const q = await waitForQuestion(h, user, id);
+  const mark = h.sim.mark();
+  h.sim.clickButton(user, q, 'confirm_yes');
+  return mark;
+}
+
+/** Answers "yes", waits for `verifying`, and returns the Duo link the bot then DMs. */
+export async function yesAndLink(h: Harness, user: string, id: number): Promise<string> {
+  await clickYes(h, user, id);
+  await waitForStatus(h, id, 'verifying');
+  return waitForDuoLink(h, user, id);
 }
 
 /** Plays the user in Duo's prompt and follows the redirect back to the bot; returns the page. */
@@ -171,17 +226,14 @@ export async function finishDuo(
 }
 
 /** The escalation post for alert `id` in the escalation channel. */
-export function waitForEscalation(h: Harness, id: number, timeoutMs = 5000): Promise<SlackMessage> {
+export function waitForEscalation(h: WithSim, id: number, timeoutMs = 5000): Promise<SlackMessage> {
   return h.sim.waitForMessage(
     (m) => m.channel === 'C0ESCAL' && !m.thread_ts && m.text.includes(`alert #${id} escalated`),
-    {
-      since: 0,
-      timeoutMs,
-    },
+    { since: 0, timeoutMs },
   );
 }
 
-export function escalationsFor(h: Harness, id: number): SlackMessage[] {
+export function escalationsFor(h: WithSim, id: number): SlackMessage[] {
   return h.sim.messages('C0ESCAL').filter((m) => !m.thread_ts && m.text.includes(`alert #${id} escalated`));
 }
 

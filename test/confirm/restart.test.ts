@@ -2,41 +2,31 @@
  * Restarts mid-flow, time-outs that survive them, and concurrent intake with one dedupe_key.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { storeKinds } from '../helpers/stores.js';
 import {
-  type ConfirmRig,
   escalationsFor,
   finishDuo,
   getAlert,
   postAlert,
   questionsFor,
   raise,
-  startRig,
-  waitForDuoLink,
+  useRig,
   waitForEscalation,
   waitForQuestion,
   waitForStatus,
+  yesAndLink,
 } from './helpers.js';
 
 describe('confirm: restarts and time-outs', () => {
-  let rig: ConfirmRig;
-  before(async () => {
-    rig = await startRig({ policy: '  timeout: 2s\n' });
-  });
-  after(async () => {
-    await rig.stop();
-  });
+  const rig = useRig({ policy: '  timeout: 2s\n' });
 
   it('restart between the DM and the click, and between yes and the Duo callback: completes, one DM', async () => {
     const { h } = rig;
     const id = await raise(h, 'U0ALICE', { title: 'Restart flow' });
     await waitForQuestion(h, 'U0ALICE', id);
-    await h.restart({ POLICY_FILE: writePolicy('  timeout: 1h\n') });
-    const q = await waitForQuestion(h, 'U0ALICE', id);
-    h.sim.clickButton('U0ALICE', q, 'confirm_yes');
-    await waitForStatus(h, id, 'verifying');
-    const link = await waitForDuoLink(h, 'U0ALICE', id);
+    await h.restart({ POLICY_FILE: rig.writePolicy('  timeout: 1h\n') });
+    const link = await yesAndLink(h, 'U0ALICE', id);
     await h.restart();
     const page = await finishDuo(h, rig.duo!, link, 'allow');
     assert.equal(page.status, 200);
@@ -47,7 +37,7 @@ describe('confirm: restarts and time-outs', () => {
 
   it('the time-out fires after a restart, within about a second of the stored deadline', async () => {
     const { h } = rig;
-    await h.restart({ POLICY_FILE: writePolicy('  timeout: 2s\n') });
+    await h.restart({ POLICY_FILE: rig.writePolicy('  timeout: 2s\n') });
     const id = await raise(h, 'U0BOB', { title: 'Timeout flow' });
     await waitForQuestion(h, 'U0BOB', id);
     await h.restart();
@@ -79,13 +69,7 @@ describe('confirm: restarts and time-outs', () => {
 
 for (const kind of storeKinds()) {
   describe(`confirm: 20 concurrent POSTs with one dedupe_key (${kind.kind})`, { skip: kind.skip }, () => {
-    let rig: ConfirmRig;
-    before(async () => {
-      rig = await startRig({ store: await kind.create(), duo: false });
-    });
-    after(async () => {
-      await rig.stop();
-    });
+    const rig = useRig(async () => ({ store: await kind.create(), duo: false }));
 
     it('make one alert and one DM', async () => {
       const { h } = rig;
@@ -104,14 +88,4 @@ for (const kind of storeKinds()) {
       assert.equal((await getAlert(h, id)).history.filter((e) => e.action === 'confirm.created').length, 1);
     });
   });
-}
-
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-function writePolicy(confirm: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'confirm-policy-')), 'policy.yaml');
-  writeFileSync(file, `confirm:\n${confirm}`);
-  return file;
 }

@@ -54,7 +54,7 @@ export type Transition =
     }
   | { ok: false; reason: 'not_your_alert' | 'already_final' | 'invalid_transition' | 'not_yet_due'; message: string };
 
-export const SYSTEM_ACTOR = 'system';
+const SYSTEM_ACTOR = 'system';
 
 export type FinalStatus = 'confirmed' | 'escalated' | 'ignored';
 
