@@ -13,6 +13,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY package.json main.ts tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
+# The default store (DATABASE_URL=sqlite:./data/…) is created here, so the unprivileged user must own it.
+RUN mkdir data && chown node:node data
+VOLUME /app/data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

@@ -13,7 +13,7 @@ import { NanitorMetrics } from './src/adapters/nanitor/nanitor-metrics.js';
 import { TheHiveTicketing } from './src/adapters/thehive/thehive-client.js';
 import { TwilioPhone } from './src/adapters/twilio/twilio-phone.js';
 import { ConfigError } from './src/config/config-error.js';
-import { type Config, loadConfig, secretsOf } from './src/config/env.js';
+import { type Config, loadConfig, loadDotEnv, secretsOf } from './src/config/env.js';
 import { createConfirmFeature } from './src/confirm/feature.js';
 import { type Clock, systemClock } from './src/core/ports.js';
 import { createDigestFeature } from './src/digest/index.js';
@@ -22,6 +22,7 @@ import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
 import { createSlaFeature } from './src/sla/feature.js';
+import { TWILIO_STATUS_PATH } from './src/sla/twilio-status-route.js';
 import { createSlackApp } from './src/slack/app.js';
 import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
 import { SlackOutbox } from './src/slack/outbox.js';
@@ -104,7 +105,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     ? new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger })
     : null;
   const phone = config.twilio
-    ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}/twilio/status`, logger })
+    ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`, logger })
     : null;
   const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
 
@@ -174,11 +175,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 }
 
 async function main(): Promise<void> {
-  try {
-    process.loadEnvFile?.('.env');
-  } catch {
-    // no .env: configuration comes from the environment alone
-  }
+  loadDotEnv();
   let config: Config;
   try {
     config = loadConfig(process.env);

@@ -49,7 +49,6 @@ async function measure(sim: SlackSimulator, users: { id: string }[], gapMs: numb
   const sentAt = new Map<string, number[]>();
   const roundTrips: number[] = [];
   const acks: number[] = [];
-  let timedOut = 0;
   const onMessage = (m: { bot_id?: string; channel: string }) => {
     if (!m.bot_id || !m.channel.startsWith('D')) return;
     const t = sentAt.get(m.channel)?.shift();
@@ -73,7 +72,7 @@ async function measure(sim: SlackSimulator, users: { id: string }[], gapMs: numb
   }
   await waitFor(() => roundTrips.length >= DMS && acks.length >= DMS, 60_000);
   const elapsedMs = performance.now() - started;
-  timedOut = sim.ackStats().timedOut - before;
+  const timedOut = sim.ackStats().timedOut - before;
   sim.off('message', onMessage);
   sim.off('ack', onAck);
   return { elapsedMs, acks, timedOut, roundTrips };
@@ -89,7 +88,7 @@ function toSimUser(u: { id: string; name: string; realName: string; firstName: s
   return { ...u, lastName: 'Bench', tz: 'UTC', deleted: false, isBot: false };
 }
 
-export function spawnBot(sim: SlackSimulator, dir: string, extraEnv: Record<string, string> = {}): ChildProcess {
+function spawnBot(sim: SlackSimulator, dir: string, extraEnv: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
     env: {
       PATH: process.env.PATH,
@@ -106,7 +105,7 @@ export function spawnBot(sim: SlackSimulator, dir: string, extraEnv: Record<stri
   });
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('benchmark condition not reached in time');

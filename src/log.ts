@@ -1,8 +1,6 @@
 import { inspect } from 'node:util';
 import winston, { type Logger } from 'winston';
 
-export type { Logger };
-
 /**
  * Redaction happens in the logger, not at call sites, because secrets leak through
  * places nobody thinks of: an error's message quoting a URL with a token, a vendor
@@ -37,7 +35,7 @@ export function redactString(s: string): string {
   return out;
 }
 
-export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]';

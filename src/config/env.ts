@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import schedule from 'node-schedule';
+import { isE164 } from '../core/sla/policy.js';
 import { ConfigError } from './config-error.js';
 import { defaultPolicy, loadPolicyFile, type Policy } from './policy.js';
 
@@ -32,6 +33,24 @@ export interface Config {
 export type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+
+/** Adds `.env` in the working directory to process.env; variables already set keep their values. */
+export function loadDotEnv(): void {
+  try {
+    process.loadEnvFile('.env');
+  } catch {
+    // no .env: configuration comes from the environment alone
+  }
+}
+
+/** DATABASE_URL on its own, for `npm run migrate`, which needs nothing else from the environment. */
+export function databaseUrlFrom(env: Env): string {
+  const url = env.DATABASE_URL?.trim() || 'sqlite:./data/secops-bot.sqlite';
+  if (!/^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(url) && !/^sqlite:.+/.test(url)) {
+    throw new ConfigError('DATABASE_URL must be mysql://user:pass@host:3306/db or sqlite:path');
+  }
+  return url;
+}
 
 /**
  * Turns the environment into one typed, validated object. Every problem is a
@@ -70,36 +89,36 @@ export function loadConfig(env: Env): Config {
   });
 
   const port = portNumber('PORT', get('PORT') ?? '3000');
-  const publicUrl = httpUrl('PUBLIC_URL', get('PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
-
-  const databaseUrl = get('DATABASE_URL') ?? 'sqlite:./data/secops-bot.sqlite';
-  if (!/^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(databaseUrl) && !/^sqlite:.+/.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be mysql://user:pass@host:3306/db or sqlite:path');
-  }
+  const publicUrl = httpUrl('PUBLIC_URL', get('PUBLIC_URL') ?? `http://localhost:${port}`);
+  const databaseUrl = databaseUrlFrom(env);
 
   const apiToken = get('API_TOKEN') ?? null;
   if (apiToken !== null && apiToken.length < 16) throw new ConfigError('API_TOKEN must be at least 16 characters');
 
-  const policy = get('POLICY_FILE') ? loadPolicyFile(get('POLICY_FILE')!) : defaultPolicy();
+  const policyFile = get('POLICY_FILE');
+  const policy = policyFile ? loadPolicyFile(policyFile) : defaultPolicy();
 
   let thehive: Config['thehive'] = null;
-  if (get('THEHIVE_URL')) {
+  const thehiveUrl = get('THEHIVE_URL');
+  if (thehiveUrl) {
+    // The range is this variable's own; without it the policy's sla.poll_interval applies as written.
     const pollRaw = get('THEHIVE_POLL_SECONDS');
-    const pollSeconds = pollRaw === undefined ? policy.sla.pollIntervalMs / 1000 : Number(pollRaw);
-    if (!Number.isFinite(pollSeconds) || pollSeconds < 1 || pollSeconds > 3600) {
+    const pollSeconds = pollRaw === undefined ? null : Number(pollRaw);
+    if (pollSeconds !== null && !(pollSeconds >= 1 && pollSeconds <= 3600)) {
       throw new ConfigError('THEHIVE_POLL_SECONDS must be a number of seconds between 1 and 3600');
     }
     thehive = {
-      url: httpUrl('THEHIVE_URL', get('THEHIVE_URL')!).replace(/\/+$/, ''),
+      url: httpUrl('THEHIVE_URL', thehiveUrl),
       apiKey: required('THEHIVE_API_KEY', 'is required when THEHIVE_URL is set'),
       organisation: get('THEHIVE_ORGANISATION') ?? null,
-      pollIntervalMs: pollSeconds * 1000,
+      pollIntervalMs: pollSeconds === null ? policy.sla.pollIntervalMs : pollSeconds * 1000,
     };
   }
 
-  const nanitor = get('NANITOR_BASE_URL')
+  const nanitorUrl = get('NANITOR_BASE_URL');
+  const nanitor = nanitorUrl
     ? {
-        baseUrl: httpUrl('NANITOR_BASE_URL', get('NANITOR_BASE_URL')!).replace(/\/+$/, ''),
+        baseUrl: httpUrl('NANITOR_BASE_URL', nanitorUrl),
         apiToken: required('NANITOR_API_TOKEN', 'is required when NANITOR_BASE_URL is set'),
       }
     : null;
@@ -119,13 +138,12 @@ export function loadConfig(env: Env): Config {
     );
     if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid))
       throw new ConfigError('TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits');
-    if (!/^\+[1-9]\d{6,14}$/.test(fromNumber))
-      throw new ConfigError('TWILIO_FROM_NUMBER must be an E.164 number such as +15550001111');
+    if (!isE164(fromNumber)) throw new ConfigError('TWILIO_FROM_NUMBER must be an E.164 number such as +15550001111');
     twilio = {
       accountSid,
       authToken,
       fromNumber,
-      apiUrl: httpUrl('TWILIO_API_URL', get('TWILIO_API_URL') ?? 'https://api.twilio.com').replace(/\/+$/, ''),
+      apiUrl: httpUrl('TWILIO_API_URL', get('TWILIO_API_URL') ?? 'https://api.twilio.com'),
     };
   }
 
@@ -151,7 +169,8 @@ export function loadConfig(env: Env): Config {
     slack: {
       botToken,
       appToken,
-      apiUrl: httpUrl('SLACK_API_URL', get('SLACK_API_URL') ?? 'https://slack.com/api/').replace(/\/*$/, '/'),
+      // The Web API client appends method names to this base, so it keeps its slash.
+      apiUrl: `${httpUrl('SLACK_API_URL', get('SLACK_API_URL') ?? 'https://slack.com/api/')}/`,
       escalationChannel,
       alertsChannel,
       digestChannel,
@@ -197,6 +216,7 @@ function portNumber(name: string, v: string): number {
   return n;
 }
 
+/** `v` checked to be an http(s) URL, without trailing slashes so paths can be appended. */
 function httpUrl(name: string, v: string): string {
   let u: URL;
   try {
@@ -206,7 +226,7 @@ function httpUrl(name: string, v: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new ConfigError(`${name} must be an http(s) URL, got '${v}'`);
-  return v;
+  return v.replace(/\/+$/, '');
 }
 
 function isTimeZone(tz: string): boolean {

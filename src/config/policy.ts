@@ -10,12 +10,15 @@ import { DEFAULT_DIGEST_THRESHOLDS, type DigestThresholds, validateThresholds } 
 import { parseDuration } from '../core/duration.js';
 import type { Severity } from '../core/ports.js';
 import {
+  DEFAULT_ON_CALL,
   DEFAULT_SLA_POLICY,
+  isE164,
   NOTIFY_METHODS,
   type NotifyMethod,
   type OnCall,
   type SlaPolicy,
   type SlaTier,
+  validateOnCall,
   validateSlaPolicy,
 } from '../core/sla/policy.js';
 import { ConfigError } from './config-error.js';
@@ -31,7 +34,7 @@ export function defaultPolicy(): Policy {
   return structuredClone({
     confirm: DEFAULT_CONFIRM_POLICY,
     sla: DEFAULT_SLA_POLICY,
-    oncall: { primary: [], seniors: [] },
+    oncall: DEFAULT_ON_CALL,
     digest: DEFAULT_DIGEST_THRESHOLDS,
   });
 }
@@ -61,7 +64,7 @@ export function loadPolicyFile(path: string): Policy {
   return parsePolicy(doc ?? {}, `POLICY_FILE ${path}`);
 }
 
-export function parsePolicy(doc: unknown, source = 'policy'): Policy {
+function parsePolicy(doc: unknown, source: string): Policy {
   const fail = (path: string, problem: string): never => {
     throw new ConfigError(`${source}: ${path}: ${problem}`);
   };
@@ -99,7 +102,7 @@ export function parsePolicy(doc: unknown, source = 'policy'): Policy {
       if (o[key] === undefined) continue;
       const numbers = stringList(o[key], `oncall.${key}`, fail);
       numbers.forEach((n, i) => {
-        if (!/^\+[1-9]\d{6,14}$/.test(n)) fail(`oncall.${key}[${i}]`, 'must be an E.164 number such as +15550000001');
+        if (!isE164(n)) fail(`oncall.${key}[${i}]`, 'must be an E.164 number such as +15550000001');
       });
       policy.oncall[key] = numbers;
     }
@@ -127,6 +130,7 @@ export function parsePolicy(doc: unknown, source = 'policy'): Policy {
   const problems = [
     ...validateConfirmPolicy(policy.confirm),
     ...validateSlaPolicy(policy.sla),
+    ...validateOnCall(policy.oncall),
     ...validateThresholds(policy.digest),
   ];
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);

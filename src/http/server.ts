@@ -29,7 +29,7 @@ interface Route {
   handler: Handler;
 }
 
-export class BodyTooLargeError extends Error {}
+class BodyTooLargeError extends Error {}
 
 const MAX_BODY_BYTES = 256 * 1024;
 

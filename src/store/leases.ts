@@ -40,6 +40,9 @@ export async function leaseHolder(db: Db, name: string, now: number): Promise<st
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | null = null;
   private held = false;
+  private stopped = false;
+  /** the renewal in flight; a slow database must not stack renewals on top of it */
+  private renewing: Promise<void> | null = null;
   private readonly listeners = new Set<(held: boolean) => void>();
 
   constructor(
@@ -61,23 +64,33 @@ export class LeaseKeeper {
   }
 
   async start(): Promise<void> {
-    await this.tick();
-    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.ttlMs / 3)));
+    await this.renew();
+    if (this.stopped) return;
+    this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.held) {
-      this.set(false);
-      await releaseLease(this.db, this.name, this.holder).catch(() => {});
-    }
+    // A renewal still in flight could otherwise take the lease back after it is released.
+    await this.renewing;
+    this.set(false);
+    await releaseLease(this.db, this.name, this.holder).catch(() => {});
+  }
+
+  private renew(): Promise<void> {
+    this.renewing ??= this.tick().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
   }
 
   private async tick(): Promise<void> {
     try {
-      this.set(await acquireLease(this.db, this.name, this.holder, this.ttlMs, this.clock.now().getTime()));
+      const held = await acquireLease(this.db, this.name, this.holder, this.ttlMs, this.clock.now().getTime());
+      if (!this.stopped) this.set(held);
     } catch (err) {
       // Losing the database means we can no longer prove we hold the lease.
       this.logger.warn('lease renewal failed', { lease: this.name, err });

@@ -1,8 +1,18 @@
+/** `npm run migrate`: apply pending migrations to DATABASE_URL (read as `npm start` reads it) and report what changed. */
+import { ConfigError } from '../config/config-error.js';
+import { databaseUrlFrom, loadDotEnv } from '../config/env.js';
 import { openDatabase } from './db.js';
 import { migrateLatest } from './migrate.js';
 
-/** `npm run migrate`: apply pending migrations to DATABASE_URL and report what changed. */
-const url = process.env.DATABASE_URL?.trim() || 'sqlite:./data/secops-bot.sqlite';
+loadDotEnv();
+let url: string;
+try {
+  url = databaseUrlFrom(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`config error: ${err.message}`);
+  process.exit(1);
+}
 const db = openDatabase(url);
 try {
   const applied = await migrateLatest(db);

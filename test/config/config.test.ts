@@ -140,6 +140,31 @@ describe('config from the environment', () => {
     assert.equal(c.twilio?.apiUrl, 'https://api.twilio.com');
     assert.equal(c.duo?.caFile, null);
   });
+
+  it('base URLs lose trailing slashes; the Slack API base keeps exactly one', () => {
+    const c = loadConfig({
+      ...base,
+      SLACK_API_URL: 'http://127.0.0.1:9/api',
+      PUBLIC_URL: 'https://bot.example.com//',
+      NANITOR_BASE_URL: 'https://x.nanitor.net/system_api/',
+      NANITOR_API_TOKEN: 'n',
+    });
+    assert.equal(c.slack.apiUrl, 'http://127.0.0.1:9/api/');
+    assert.equal(c.publicUrl, 'https://bot.example.com');
+    assert.equal(c.nanitor?.baseUrl, 'https://x.nanitor.net/system_api');
+    assert.equal(
+      loadConfig({ ...base, SLACK_API_URL: 'http://127.0.0.1:9/api//' }).slack.apiUrl,
+      'http://127.0.0.1:9/api/',
+    );
+  });
+
+  it("without THEHIVE_POLL_SECONDS the policy's sla.poll_interval is the poll interval, as written", () => {
+    const hive = { ...base, THEHIVE_URL: 'http://hive', THEHIVE_API_KEY: 'k' };
+    assert.equal(loadConfig(hive).thehive?.pollIntervalMs, 60_000);
+    const fast = policyFile('sla:\n  poll_interval: 500ms\n');
+    assert.equal(loadConfig({ ...hive, POLICY_FILE: fast }).thehive?.pollIntervalMs, 500);
+    assert.equal(loadConfig({ ...hive, POLICY_FILE: fast, THEHIVE_POLL_SECONDS: '2' }).thehive?.pollIntervalMs, 2000);
+  });
 });
 
 describe('policy file', () => {
@@ -192,6 +217,10 @@ describe('policy file', () => {
   });
 
   it('cross-field problems from the core validators are reported', () => {
+    fails(
+      { ...base, POLICY_FILE: policyFile('oncall:\n  primary: ["+15550000001", "+15550000001"]\n') },
+      /oncall\.primary\[1\] repeats primary\[0\]/,
+    );
     fails(
       { ...base, POLICY_FILE: policyFile('digest:\n  health: {warn_below: 0.5, fail_below: 0.9}\n') },
       /digest|health/,

@@ -99,6 +99,8 @@ describe('a failing handler never takes the bot down', () => {
     const env1 = h.sim.sendDm('U0BOB', 'hi');
     await h.sim.waitForAck(env1);
     await new Promise((r) => setTimeout(r, 200));
+    const botReplies = () => h.sim.messages(h.sim.dmChannelFor('U0BOB')).filter((m) => m.bot_id !== undefined);
+    assert.equal(botReplies().length, 0, 'the first reply really failed');
     const mark = h.sim.mark();
     h.sim.sendDm('U0BOB', 'hi');
     const reply = await h.sim.waitForMessage(
@@ -109,5 +111,6 @@ describe('a failing handler never takes the bot down', () => {
       },
     );
     assert.match(reply.text, /^Hi Bob!/);
+    assert.equal(botReplies().length, 1);
   });
 });
