@@ -1,22 +1,24 @@
 /**
  * One timer for the earliest open deadline, on the lease-holding replica only. It is re-armed
- * whenever alerts change here, when the lease is gained and on each periodic sweep (which is how
- * it learns of deadlines set on other replicas), and fires overdue deadlines at once on start-up,
- * so a time-out made here lands within about a second of its stored time, also after a restart.
+ * whenever alerts change here and when the lease is gained, and fires overdue deadlines at once
+ * on start-up. Deadlines can also be set or moved on another replica (its intake, a click it
+ * received), which never reaches this one, so the earliest deadline is re-read at least every
+ * RECHECK_MS: every time-out lands within about a second of its stored time, wherever it was set
+ * and across restarts. The re-read is one indexed MIN() query.
  */
 import type { Logger } from 'winston';
 import type { Clock } from '../core/ports.js';
+import { DeadlineTimer } from '../jobs/deadline-timer.js';
 import type { LeaseKeeper } from '../store/leases.js';
 
-/** setTimeout overflows past ~24.8 days; far deadlines are re-checked instead. */
-const MAX_DELAY_MS = 60 * 60_000;
+const RECHECK_MS = 1000;
 
 export interface DeadlineSource {
   earliestOpenDeadline(): Promise<number | null>;
 }
 
 export class DeadlineScheduler {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timer: DeadlineTimer;
   private running: Promise<void> | null = null;
   private rearmRequested = false;
   private stopped = false;
@@ -27,7 +29,12 @@ export class DeadlineScheduler {
     private readonly clock: Clock,
     private readonly fireDue: (now: Date) => Promise<void>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.timer = new DeadlineTimer(
+      () => this.clock.now().getTime(),
+      () => this.rearm(),
+    );
+  }
 
   start(): void {
     this.lease.onChange(() => this.rearm());
@@ -65,7 +72,12 @@ export class DeadlineScheduler {
     this.clear();
     if (!this.lease.isHeld()) return;
     const next = await this.source.earliestOpenDeadline();
-    if (next === null || this.stopped) return;
+    if (this.stopped) return;
+    if (next === null) {
+      // Nothing open here, but another replica may open one at any moment.
+      this.schedule(RECHECK_MS);
+      return;
+    }
     const delay = next - this.clock.now().getTime();
     if (delay <= 0) {
       await this.fireDue(this.clock.now());
@@ -73,18 +85,15 @@ export class DeadlineScheduler {
       this.schedule(50);
       return;
     }
-    this.schedule(Math.min(delay, MAX_DELAY_MS));
+    this.schedule(Math.min(delay, RECHECK_MS));
   }
 
   private schedule(delayMs: number): void {
-    this.clear();
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.rearm(), delayMs);
-    this.timer.unref();
+    this.timer.arm(this.clock.now().getTime() + delayMs);
   }
 
   private clear(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.timer.cancel();
   }
 }

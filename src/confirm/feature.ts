@@ -130,9 +130,6 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
       sweepTimer = setInterval(() => {
         if (!deps.lease.isHeld()) return;
         runInBackground('periodic sweep', sweep);
-        // A deadline set or moved on another replica (its intake, a click it received) never
-        // reaches this scheduler's changed(); re-reading here bounds how late it fires.
-        scheduler?.rearm();
       }, opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
       sweepTimer.unref();
     },

@@ -1,6 +1,7 @@
 /**
- * One timer at the earliest deadline. Node's setTimeout cannot wait longer than ~24.8 days,
- * so a farther deadline wakes up early and simply finds nothing due.
+ * One timer at the earliest deadline, shared by the SLA monitor and the confirmation
+ * time-outs. Node's setTimeout cannot wait longer than ~24.8 days, so a farther deadline
+ * wakes up early and simply finds nothing due.
  */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -25,6 +26,8 @@ export class DeadlineTimer {
       this.armedFor = null;
       this.onDue();
     }, delay);
+    // Deadlines never keep the process alive on their own; stop() cancels them anyway.
+    this.timer.unref();
   }
 
   cancel(): void {
