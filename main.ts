@@ -15,6 +15,7 @@ import { TwilioPhone } from './src/adapters/twilio/twilio-phone.js';
 import { ConfigError } from './src/config/config-error.js';
 import { type Config, loadConfig, loadDotEnv, secretsOf } from './src/config/env.js';
 import { createConfirmFeature } from './src/confirm/feature.js';
+import { DUO_CALLBACK_PATH } from './src/confirm/http-routes.js';
 import { type Clock, systemClock } from './src/core/ports.js';
 import { createDigestFeature } from './src/digest/index.js';
 import type { Feature, FeatureDeps } from './src/feature.js';
@@ -87,7 +88,6 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     outbox,
     lease,
     responders,
-    publicUrl: config.publicUrl,
   };
 
   // Adapters: each is null when its integration is not configured.
@@ -96,7 +96,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     ? new DuoSecondFactor({
         ...duo,
         caFile: duo.caFile ?? undefined,
-        redirectUrl: `${config.publicUrl}/duo/callback`,
+        redirectUrl: `${config.publicUrl}${DUO_CALLBACK_PATH}`,
         logger,
       })
     : null;

@@ -25,8 +25,6 @@ export interface FeatureDeps {
   lease: LeaseKeeper;
   /** who may promote, snooze and manage rules */
   responders: Responders;
-  /** public base URL of our HTTP server (Duo redirect, Twilio callbacks, links) */
-  publicUrl: string;
 }
 
 /** A feature's own figures for the daily digest (last 24 h), when it is enabled. */

@@ -27,6 +27,9 @@ function authorized(req: HttpRequest, token: string): boolean {
   return match !== null && timingSafeEqual(digest(match[1]!.trim()), digest(token));
 }
 
+/** Where Duo sends the browser back; main.ts builds the redirect URL from it. */
+export const DUO_CALLBACK_PATH = '/duo/callback';
+
 export function registerConfirmRoutes(http: HttpServer, deps: ConfirmRoutesDeps): void {
   const guard = (req: HttpRequest): HttpResponse | null => {
     if (deps.apiToken === null) {
@@ -81,5 +84,5 @@ export function registerConfirmRoutes(http: HttpServer, deps: ConfirmRoutesDeps)
     };
   });
 
-  http.route('GET', '/duo/callback', (req) => handleDuoCallback(deps.ctx, req.query));
+  http.route('GET', DUO_CALLBACK_PATH, (req) => handleDuoCallback(deps.ctx, req.query));
 }

@@ -93,7 +93,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
         db,
         repo,
         authToken: opts.twilioAuthToken ?? null,
-        publicUrl: deps.publicUrl,
+        publicUrl: deps.config.publicUrl,
         clock,
         logger,
         reportUndelivered: reporter ? (n, status) => reporter.reportDeliveryFailure(n, status) : null,

@@ -56,7 +56,6 @@ export async function startBoltRig(options: BoltRigOptions = {}): Promise<BoltRi
       outbox: new SlackOutbox(app.client, logger, { perChannelIntervalMs: 0 }),
       lease,
       responders: new Responders(app.client, config.slack.alertsChannel, null, logger),
-      publicUrl: config.publicUrl,
     },
     { secondFactor: null, ...options.feature },
   );
