@@ -14,7 +14,7 @@ import { TheHiveTicketing } from './src/adapters/thehive/thehive-client.js';
 import { TwilioPhone } from './src/adapters/twilio/twilio-phone.js';
 import { ConfigError } from './src/config/config-error.js';
 import { type Config, loadConfig, loadDotEnv, secretsOf } from './src/config/env.js';
-import { createConfirmFeature } from './src/confirm/feature.js';
+import { type ConfirmFeatureOptions, createConfirmFeature } from './src/confirm/feature.js';
 import { DUO_CALLBACK_PATH } from './src/confirm/http-routes.js';
 import { type Clock, systemClock } from './src/core/ports.js';
 import { createDigestFeature } from './src/digest/index.js';
@@ -45,6 +45,8 @@ export interface BotOptions {
   perChannelIntervalMs?: number;
   /** how long a scheduler lease lasts before another replica may take it over */
   leaseTtlMs?: number;
+  /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
+  confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs'>;
   /** identifies this replica in leases and logs */
   replicaId?: string;
 }
@@ -112,7 +114,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
   const features: Feature[] = [
-    createConfirmFeature(deps, { secondFactor }),
+    createConfirmFeature(deps, { secondFactor, ...options.confirm }),
     createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
   ];
   features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));

@@ -6,18 +6,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { listAudit } from '../../src/store/audit.js';
 import { storeKinds } from '../helpers/stores.js';
-import { type BoltRig, startBoltRig } from './bolt-rig.js';
-import { sleep, waitForEscalation, waitForQuestion } from './helpers.js';
+import { type ConfirmRig, postAlert, sleep, startRig, waitForEscalation, waitForQuestion } from './helpers.js';
 
 const SWEEP_MS = 150;
 
 for (const kind of storeKinds()) {
   describe(`confirm: an explanation Slack refused is posted by the sweep (${kind.kind})`, { skip: kind.skip }, () => {
-    let rig: BoltRig;
+    let rig: ConfirmRig;
     before(async () => {
-      rig = await startBoltRig({
+      rig = await startRig({
+        duo: false,
         store: await kind.create(),
-        feature: { sweepIntervalMs: SWEEP_MS, retryDelaysMs: [10] },
+        harness: { botOptions: { confirm: { sweepIntervalMs: SWEEP_MS, retryDelaysMs: [10] } } },
       });
     });
     after(async () => {
@@ -25,11 +25,14 @@ for (const kind of storeKinds()) {
     });
 
     it('the failed thread post is retried on a later sweep, and lands exactly once', async () => {
-      const { sim, db, feature } = rig;
+      const { sim } = rig.h;
+      const db = rig.h.bot.deps.db;
       const dm = sim.dmChannelFor('U0BOB');
-      const { id } = await feature.intake({ user: 'U0BOB', title: 'Comment retry', description: 'd' });
-      sim.clickButton('U0BOB', await waitForQuestion(rig, 'U0BOB', id), 'confirm_no');
-      const escalation = await waitForEscalation(rig, id);
+      const { id } = (await postAlert(rig.h, { user: 'U0BOB', title: 'Comment retry', description: 'd' })).json as {
+        id: number;
+      };
+      sim.clickButton('U0BOB', await waitForQuestion(rig.h, 'U0BOB', id), 'confirm_no');
+      const escalation = await waitForEscalation(rig.h, id);
       await sim.waitForMessage((m) => m.channel === dm && /reply here/.test(m.text), { since: 0, timeoutMs: 5000 });
 
       // The bot's next two posts are the thanks DM and the thread post, in either order: the sweep

@@ -23,9 +23,6 @@ export interface ConfirmRig {
   stop(): Promise<void>;
 }
 
-/** What the Slack-side helpers need: the full bot's harness and the Bolt rig both have it. */
-type WithSim = Pick<Harness, 'sim'>;
-
 export interface RigOptions {
   duo?: boolean;
   apiToken?: boolean;
@@ -167,7 +164,7 @@ export function hasButton(message: SlackMessage, actionId: string, value?: strin
 }
 
 /** The question DM for this alert. */
-export function waitForQuestion(h: WithSim, user: string, id: number, timeoutMs = 5000): Promise<SlackMessage> {
+export function waitForQuestion(h: Harness, user: string, id: number, timeoutMs = 5000): Promise<SlackMessage> {
   return h.sim.waitForMessage(
     (m, kind) =>
       kind === 'message' && m.channel === h.sim.dmChannelFor(user) && hasButton(m, 'confirm_yes', String(id)),
@@ -176,14 +173,14 @@ export function waitForQuestion(h: WithSim, user: string, id: number, timeoutMs 
 }
 
 /** Every question DM (answered or not) about alerts with this title; titles are unique per test alert. */
-export function questionsFor(h: WithSim, user: string, title: string): SlackMessage[] {
+export function questionsFor(h: Harness, user: string, title: string): SlackMessage[] {
   return h.sim
     .messages(h.sim.dmChannelFor(user))
     .filter((m) => m.text.startsWith('Security check') && m.text.includes(title));
 }
 
 /** The Duo link the bot DMs after a "yes". */
-export async function waitForDuoLink(h: WithSim, user: string, id: number): Promise<string> {
+export async function waitForDuoLink(h: Harness, user: string, id: number): Promise<string> {
   const msg = await h.sim.waitForMessage(
     (m) =>
       m.channel === h.sim.dmChannelFor(user) &&
@@ -195,7 +192,7 @@ export async function waitForDuoLink(h: WithSim, user: string, id: number): Prom
 }
 
 /** Clicks "yes" on the question for alert `id`; returns the simulator mark from just before the click. */
-export async function clickYes(h: WithSim, user: string, id: number): Promise<number> {
+export async function clickYes(h: Harness, user: string, id: number): Promise<number> {
   const q = await waitForQuestion(h, user, id);
   const mark = h.sim.mark();
   h.sim.clickButton(user, q, 'confirm_yes');
@@ -226,14 +223,14 @@ export async function finishDuo(
 }
 
 /** The escalation post for alert `id` in the escalation channel. */
-export function waitForEscalation(h: WithSim, id: number, timeoutMs = 5000): Promise<SlackMessage> {
+export function waitForEscalation(h: Harness, id: number, timeoutMs = 5000): Promise<SlackMessage> {
   return h.sim.waitForMessage(
     (m) => m.channel === 'C0ESCAL' && !m.thread_ts && m.text.includes(`alert #${id} escalated`),
     { since: 0, timeoutMs },
   );
 }
 
-export function escalationsFor(h: WithSim, id: number): SlackMessage[] {
+export function escalationsFor(h: Harness, id: number): SlackMessage[] {
   return h.sim.messages('C0ESCAL').filter((m) => !m.thread_ts && m.text.includes(`alert #${id} escalated`));
 }
 

@@ -5,21 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type BoltRig, startBoltRig } from './bolt-rig.js';
-import { sleep, waitForQuestion } from './helpers.js';
+import { type ConfirmRig, postAlert, sleep, startRig, waitForQuestion } from './helpers.js';
 
 const SWEEP_MS = 150;
 
 describe('confirm: the periodic sweep retries what failed', () => {
-  let rig: BoltRig;
+  let rig: ConfirmRig;
   before(async () => {
-    rig = await startBoltRig({ feature: { sweepIntervalMs: SWEEP_MS, retryDelaysMs: [10] } });
+    rig = await startRig({
+      duo: false,
+      harness: { botOptions: { confirm: { sweepIntervalMs: SWEEP_MS, retryDelaysMs: [10] } } },
+    });
   });
   after(async () => {
     await rig.stop();
   });
 
-  const statusOf = async (id: number) => (await rig.db('confirm_alerts').where({ id }).first()).status as string;
+  const db = () => rig.h.bot.deps.db;
+  const statusOf = async (id: number) => (await db()('confirm_alerts').where({ id }).first()).status as string;
+  const raise = async (body: { user: string; title: string; description: string }) =>
+    (await postAlert(rig.h, body)).json as { id: number };
   async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 4000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
@@ -30,10 +35,10 @@ describe('confirm: the periodic sweep retries what failed', () => {
   }
 
   it('an alert whose user lookup failed is asked on a later sweep', async () => {
-    const { sim, feature } = rig;
+    const { sim } = rig.h;
     // Two failures use up the first attempt and its one retry.
     sim.failNext('users.info', 2, { status: 503 });
-    const { id } = await feature.intake({ user: 'U0ALICE', title: 'Sweep: lookup', description: 'd' });
+    const { id } = await raise({ user: 'U0ALICE', title: 'Sweep: lookup', description: 'd' });
     await waitFor(async () => (await statusOf(id)) === 'asked', 'the alert to be asked');
     await waitFor(
       async () => sim.messages(sim.dmChannelFor('U0ALICE')).some((m) => m.text.includes('Sweep: lookup')),
@@ -42,30 +47,29 @@ describe('confirm: the periodic sweep retries what failed', () => {
   });
 
   it('a failed escalation post is posted on a later sweep, once', async () => {
-    const { sim, db, feature } = rig;
+    const { sim } = rig.h;
     sim.failNext('chat.postMessage', 1, { status: 500 });
-    const { id } = await feature.intake({ user: 'nobody@example.com', title: 'Sweep: escalate', description: 'd' });
+    const { id } = await raise({ user: 'nobody@example.com', title: 'Sweep: escalate', description: 'd' });
     const posts = () => sim.messages('C0ESCAL').filter((m) => m.text.includes(`alert #${id} escalated`));
     await waitFor(async () => posts().length === 1, 'the escalation post');
     await sleep(400);
     assert.equal(posts().length, 1, 'posted exactly once');
-    const row = await db('confirm_alerts').where({ id }).first();
+    const row = await db()('confirm_alerts').where({ id }).first();
     assert.equal(row.status, 'escalated');
     assert.ok(row.escalation_ts);
-    const failures = await db('audit_log').where({ subject: `confirm:${id}`, action: 'confirm.escalation_failed' });
+    const failures = await db()('audit_log').where({ subject: `confirm:${id}`, action: 'confirm.escalation_failed' });
     assert.equal(failures.length, 1);
   });
 
   it('a deadline moved where this scheduler cannot see it (another replica) still fires', async () => {
-    const { db, feature } = rig;
-    const { id } = await feature.intake({ user: 'U0BOB', title: 'Sweep: other replica', description: 'd' });
-    await waitForQuestion(rig, 'U0BOB', id);
+    const { id } = await raise({ user: 'U0BOB', title: 'Sweep: other replica', description: 'd' });
+    await waitForQuestion(rig.h, 'U0BOB', id);
     // The default 2 h time-out armed this scheduler far ahead; another replica (which never
     // calls this one's changed()) now brings the deadline to the present.
-    await db('confirm_alerts').where({ id }).update({ deadline: Date.now() });
+    await db()('confirm_alerts').where({ id }).update({ deadline: Date.now() });
     // The scheduler re-reads the earliest deadline every second; allow a few.
     await waitFor(async () => (await statusOf(id)) === 'escalated', 'the time-out', 3000);
-    const row = await db('confirm_alerts').where({ id }).first();
+    const row = await db()('confirm_alerts').where({ id }).first();
     assert.equal(row.escalation_reason, 'no_response');
   });
 });
