@@ -1,4 +1,7 @@
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
+
+// Loaded on the first callback, not at start: a bot without Twilio never pays for the SDK.
+const require = createRequire(import.meta.url);
 
 /**
  * True when `signature` (the X-Twilio-Signature header) is what Twilio computes
@@ -12,5 +15,5 @@ export function validateTwilioSignature(
   signature: string | undefined,
 ): boolean {
   if (!signature) return false;
-  return twilio.validateRequest(authToken, signature, url, params);
+  return (require('twilio') as typeof import('twilio')).validateRequest(authToken, signature, url, params);
 }

@@ -1,0 +1,135 @@
+/**
+ * Issue 12 §3: `npm run build`'s output runs with plain node (no tsx) against the simulators:
+ * migrations (compiled .js) applied on a fresh SQLite store and /healthz up. A build whose
+ * migrations cannot be found exits 1 with one clear line and never answers /healthz.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SlackSimulator } from '../../src/sandbox/slack/index.js';
+import { openDatabase } from '../../src/store/db.js';
+import { baseEnv } from '../helpers/bot-harness.js';
+import { freshSqlite } from '../helpers/stores.js';
+import { eventually, freePort, type SlaSims, slaEnv, startSims } from '../sla/sla-helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SOURCE_MIGRATIONS = readdirSync(join(ROOT, 'migrations'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort();
+
+/** Compiles with the project's build config into `dir`, laid out as an installed copy would be. */
+function build(dir: string): string {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  return install(dir);
+}
+
+/** package.json (ESM) and the dependencies next to `dir/dist`, as `npm ci` would put them. */
+function install(dir: string): string {
+  copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return join(dir, 'dist', 'main.js');
+}
+
+describe('the compiled build', () => {
+  let dir: string;
+  let main: string;
+  let sim: SlackSimulator;
+  let sims: SlaSims;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'secops-build-'));
+    main = build(dir);
+    sim = await SlackSimulator.start();
+    sims = await startSims();
+  });
+  after(async () => {
+    await sims?.stop();
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts with plain node: compiled migrations applied on a fresh store, /healthz up, TheHive polled', async () => {
+    const store = await freshSqlite();
+    const port = await freePort();
+    const env = { ...baseEnv(sim, store), ...slaEnv(sims, port), LOG_LEVEL: 'info' };
+    const child = spawn(process.execPath, [main], { cwd: dir, env: { PATH: process.env.PATH, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await eventually(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${out}`);
+          return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200;
+        },
+        30_000,
+        '/healthz 200',
+      );
+      assert.match(out, /secops-bot started/);
+      const id = String(
+        sims.hive.addAlert({ severity: 2, title: 'Compiled', description: '', createdAt: Date.now() })._id,
+      );
+      const db = openDatabase(store.url);
+      try {
+        const applied = (await db('knex_migrations').orderBy('name').pluck('name')) as string[];
+        assert.deepEqual(applied, SOURCE_MIGRATIONS, 'the same names as from source, so either can follow the other');
+        await eventually(async () => (await db('sla_alerts').where({ alert_id: id }).first()) !== undefined, 10_000);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+      await store.drop();
+    }
+  });
+
+  it('without its migrations it exits 1 with one line and never answers /healthz', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'secops-broken-'));
+    cpSync(join(dir, 'dist'), join(broken, 'dist'), { recursive: true });
+    rmSync(join(broken, 'dist', 'migrations'), { recursive: true });
+    const brokenMain = install(broken);
+    const store = await freshSqlite();
+    const port = await freePort();
+    const env = { ...baseEnv(sim, store), PORT: String(port), LOG_LEVEL: 'info' };
+    const child = spawn(process.execPath, [brokenMain], { cwd: broken, env: { PATH: process.env.PATH, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    let healthy = false;
+    const probe = setInterval(() => {
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        () => {
+          healthy = true;
+        },
+        () => {},
+      );
+    }, 20);
+    try {
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 1);
+      const lines = out.trim().split('\n');
+      assert.equal(lines.length, 1, out);
+      assert.match(lines[0]!, /start-up failed: database schema: migrations directory .* cannot be read/);
+      assert.equal(healthy, false, 'no /healthz answer while starting without a schema');
+    } finally {
+      clearInterval(probe);
+      await store.drop();
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+});
