@@ -41,7 +41,7 @@ export interface BotOptions {
   socketRetry?: RetryOptions;
   /** gap between two messages to one channel */
   perChannelIntervalMs?: number;
-  /** how long a scheduler lease lasts before another replica may take it over */
+  /** overrides LEASE_TTL_SECONDS (tests: shorter) */
   leaseTtlMs?: number;
   /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
   confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs'>;
@@ -61,7 +61,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   registerSecrets(secretsOf(config));
   const clock = options.clock ?? systemClock;
-  const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // Opaque: /healthz shows it to anyone. The lease log lines say which host and pid it is.
+  const replicaId = options.replicaId ?? `replica-${randomUUID().slice(0, 8)}`;
 
   const db = openDatabase(config.databaseUrl);
   const applied = await migrateLatest(db);
@@ -77,7 +78,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   });
   const { app } = slack;
   const outbox = new SlackOutbox(app.client, logger, { perChannelIntervalMs: options.perChannelIntervalMs });
-  const lease = new LeaseKeeper(db, 'scheduler', replicaId, clock, logger, options.leaseTtlMs);
+  const lease = new LeaseKeeper(db, 'scheduler', replicaId, clock, logger, options.leaseTtlMs ?? config.leaseTtlMs);
   const responders = new Responders(app.client, config.slack.alertsChannel, config.slack.responders, logger);
   const deps: FeatureDeps = {
     config,
@@ -149,7 +150,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   for (const f of features) f.registerSlack?.(app);
 
   const http = new HttpServer(logger.child({ component: 'http' }));
-  registerHealth(http, { db, slack: slack.connection, replica: replicaId, lease: () => lease.isHeld() });
+  registerHealth(http, { db, slack: slack.connection, replica: replicaId, lease });
   for (const f of features) f.registerHttp?.(http);
 
   const port = await http.listen(config.port, options.host);
@@ -158,7 +159,14 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   for (const f of features) {
     await f.start?.();
   }
-  logger.info('secops-bot started', { port, replica: replicaId, features: features.map((f) => f.name) });
+  logger.info('secops-bot started', {
+    port,
+    replica: replicaId,
+    host: hostname(),
+    pid: process.pid,
+    leader: lease.isHeld(),
+    features: features.map((f) => f.name),
+  });
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

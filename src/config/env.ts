@@ -28,6 +28,8 @@ export interface Config {
   duo: { clientId: string; clientSecret: string; apiHost: string; caFile: string | null } | null;
   logLevel: string;
   policy: Policy;
+  /** how long the scheduler lease lasts without renewal before a replica on another host takes over */
+  leaseTtlMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -162,6 +164,10 @@ export function loadConfig(env: Env): Config {
     duo = { clientId, clientSecret, apiHost, caFile };
   }
 
+  const leaseTtlSeconds = Number(get('LEASE_TTL_SECONDS') ?? '15');
+  if (!(leaseTtlSeconds >= 3 && leaseTtlSeconds <= 300))
+    throw new ConfigError('LEASE_TTL_SECONDS must be a number of seconds between 3 and 300');
+
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -187,6 +193,7 @@ export function loadConfig(env: Env): Config {
     duo,
     logLevel,
     policy,
+    leaseTtlMs: leaseTtlSeconds * 1000,
   };
 }
 
