@@ -20,6 +20,11 @@ import type { Feature, FeatureDeps } from './src/feature.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
+import { addMetricSources } from './src/metrics/metrics.js';
+import { measureNanitor, measurePhone, measureSecondFactor, measureTicketing } from './src/metrics/ports.js';
+import { registerMetricsRoute } from './src/metrics/route.js';
+import { countSlackCalls } from './src/metrics/slack-calls.js';
+import { pendingConfirmationsIn } from './src/metrics/sources.js';
 import { createSlaFeature } from './src/sla/feature.js';
 import { TWILIO_STATUS_PATH } from './src/sla/twilio-status-route.js';
 import { createSlackApp } from './src/slack/app.js';
@@ -68,6 +73,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const applied = await migrateLatest(db);
   if (applied.length) logger.info('migrations applied', { applied });
 
+  // Metrics: every Slack call is counted at the WebClient (hooked before any client exists, since
+  // clients bind their methods when built); vendor ports are measured as they are built below.
+  countSlackCalls({
+    digest: config.slack.digestChannel,
+    alerts: config.slack.alertsChannel,
+    escalation: config.slack.escalationChannel,
+  });
   const slack = createSlackApp({
     botToken: config.slack.botToken,
     appToken: config.slack.appToken,
@@ -95,25 +107,29 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   // are loaded only when configured: together they cost about 50 MB and 300 ms at start.
   const duo = config.duo;
   const secondFactor = duo
-    ? new (await import('./src/adapters/duo/duo-second-factor.js')).DuoSecondFactor({
-        ...duo,
-        caFile: duo.caFile ?? undefined,
-        redirectUrl: `${config.publicUrl}${DUO_CALLBACK_PATH}`,
-        logger,
-      })
+    ? measureSecondFactor(
+        new (await import('./src/adapters/duo/duo-second-factor.js')).DuoSecondFactor({
+          ...duo,
+          caFile: duo.caFile ?? undefined,
+          redirectUrl: `${config.publicUrl}${DUO_CALLBACK_PATH}`,
+          logger,
+        }),
+      )
     : null;
   const hive = config.thehive;
   const ticketing = hive
-    ? new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger })
+    ? measureTicketing(new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger }))
     : null;
   const phone = config.twilio
-    ? new (await import('./src/adapters/twilio/twilio-phone.js')).TwilioPhone({
-        ...config.twilio,
-        statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
-        logger,
-      })
+    ? measurePhone(
+        new (await import('./src/adapters/twilio/twilio-phone.js')).TwilioPhone({
+          ...config.twilio,
+          statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
+          logger,
+        }),
+      )
     : null;
-  const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
+  const metrics = config.nanitor ? measureNanitor(new NanitorMetrics({ ...config.nanitor, logger })) : null;
 
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
@@ -151,6 +167,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 
   const http = new HttpServer(logger.child({ component: 'http' }));
   registerHealth(http, { db, slack: slack.connection, replica: replicaId, lease });
+  registerMetricsRoute(http, config.metricsToken);
+  const removeMetricSources = addMetricSources({
+    pendingConfirmations: pendingConfirmationsIn(db),
+    leases: () => ({ [lease.name]: lease.isHeld() }),
+  });
   for (const f of features) f.registerHttp?.(http);
 
   const port = await http.listen(config.port, options.host);
@@ -178,6 +199,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       for (const f of [...features].reverse())
         await f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err }));
       await lease.stop();
+      removeMetricSources();
       await http.close();
       await db.destroy();
       logger.info('stopped');

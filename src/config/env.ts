@@ -30,6 +30,8 @@ export interface Config {
   policy: Policy;
   /** how long the scheduler lease lasts without renewal before a replica on another host takes over */
   leaseTtlMs: number;
+  /** Bearer token GET /metrics requires; null: /metrics is open */
+  metricsToken: string | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -164,6 +166,10 @@ export function loadConfig(env: Env): Config {
     duo = { clientId, clientSecret, apiHost, caFile };
   }
 
+  const metricsToken = get('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16)
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+
   const leaseTtlSeconds = Number(get('LEASE_TTL_SECONDS') ?? '15');
   if (!(leaseTtlSeconds >= 3 && leaseTtlSeconds <= 300))
     throw new ConfigError('LEASE_TTL_SECONDS must be a number of seconds between 3 and 300');
@@ -194,6 +200,7 @@ export function loadConfig(env: Env): Config {
     logLevel,
     policy,
     leaseTtlMs: leaseTtlSeconds * 1000,
+    metricsToken,
   };
 }
 
@@ -207,6 +214,7 @@ export function secretsOf(c: Config): string[] {
     c.nanitor?.apiToken,
     c.twilio?.authToken,
     c.duo?.clientSecret,
+    c.metricsToken,
   ].filter((s): s is string => typeof s === 'string');
 }
 

@@ -3,6 +3,7 @@
  * status (with its audit row), then do what the new status needs (escalate, tidy the DM).
  */
 import { type ConfirmEvent, transition } from '../core/confirm/state-machine.js';
+import { countConfirmation } from '../metrics/metrics.js';
 import type { ConfirmContext } from './context.js';
 import { postEscalation } from './escalation.js';
 import type { KnexConfirmationRepo } from './repository.js';
@@ -38,6 +39,7 @@ export async function moveAlert(
   }
   const updated = (await ctx.repo.get(alert.id))!;
   ctx.logger.info('confirm: transition', { alert: alert.id, from: t.from, to: t.to, reason: t.reason });
+  countConfirmation(t.to, t.reason);
   ctx.changed();
   if (t.notifyChannel) await postEscalation(ctx, updated);
   return { ok: true, alert: updated };

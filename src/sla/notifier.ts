@@ -10,6 +10,7 @@ import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn } from '../core/escape.js';
 import type { Clock, PhonePort, TicketingPort } from '../core/ports.js';
 import type { OnCall, SlaPolicy } from '../core/sla/policy.js';
+import { tierSends } from '../metrics/metrics.js';
 import type { SlackOutbox } from '../slack/outbox.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
@@ -150,6 +151,7 @@ export class SlaNotifier {
     const outcome: SendOutcome =
       n.method === 'slack' ? await this.sendSlack(alert, n.tier) : await this.sendPhone(alert, n);
     const now = this.d.clock.now().getTime();
+    tierSends.inc({ method: n.method, result: outcome.status });
     if (outcome.status === 'sent') {
       await this.d.repo.notifications.finishAttempt(n.id, { status: 'sent', sid: outcome.sid }, now);
       await this.audit(alert.alertId, n, { status: 'sent', sid: outcome.sid });

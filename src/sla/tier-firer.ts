@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import type { Clock, TicketingPort } from '../core/ports.js';
 import { evaluateSla, type SlaAlertFacts } from '../core/sla/evaluate.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
+import { tierLateness } from '../metrics/metrics.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { withTimeout } from '../with-timeout.js';
@@ -150,6 +151,7 @@ export class TierFirer {
         firedAt,
       );
       if (!claimed) return;
+      tierLateness.observe(Math.max(0, firedAt - (alert.nextDue ?? firedAt)) / 1000);
       log.info('SLA tier fired', {
         tier: decision.tier,
         label: decision.tierLabel,
