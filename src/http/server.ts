@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'winston';
 
 export interface HttpRequest {
@@ -8,8 +8,12 @@ export interface HttpRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
-  /** Raw body, read lazily and capped so a client cannot exhaust memory. */
-  body(): Promise<Buffer>;
+  /**
+   * Raw body, read lazily and capped so a client cannot exhaust memory; a route whose callers
+   * send small bodies (Twilio) passes a smaller cap. Over the cap the request ends as 413 and its
+   * connection is closed, whatever the handler does with the error.
+   */
+  body(maxBytes?: number): Promise<Buffer>;
   remoteAddress: string | undefined;
 }
 
@@ -34,6 +38,32 @@ class BodyTooLargeError extends Error {}
 const MAX_BODY_BYTES = 256 * 1024;
 
 /**
+ * Limits that keep a slow or idle client from holding sockets: each is what a real caller
+ * (Twilio, Duo's redirect, a detector, a health check) needs with a wide margin, and far
+ * below Node's defaults (60 s for headers, 5 min for a request, no connection cap).
+ */
+export interface HttpLimits {
+  /** the request line and headers must arrive within this */
+  headersTimeoutMs: number;
+  /** the whole request, body included, must arrive within this */
+  requestTimeoutMs: number;
+  /** a kept-alive socket with no new request is closed after this */
+  keepAliveTimeoutMs: number;
+  /** sockets beyond this many are closed as they arrive */
+  maxConnections: number;
+  /** how often the two time-outs above are checked */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 2_000,
+  maxConnections: 512,
+  checkIntervalMs: 500,
+};
+
+/**
  * A deliberately small router on node:http: the bot serves a handful of routes
  * (health, REST API, Duo callback, Twilio webhooks), and each feature adds its own
  * with `route()`. Handlers return a response instead of writing to the socket, so
@@ -42,8 +72,15 @@ const MAX_BODY_BYTES = 256 * 1024;
 export class HttpServer {
   private readonly routes: Route[] = [];
   private server: Server | null = null;
+  private readonly limits: HttpLimits;
+  private refusedSince = 0;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    limits: Partial<HttpLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  }
 
   route(method: string, path: string, handler: Handler): void {
     const names: string[] = [];
@@ -57,15 +94,41 @@ export class HttpServer {
   }
 
   async listen(port: number, host = '0.0.0.0'): Promise<number> {
-    this.server = createServer((req, res) => {
-      this.dispatch(req, res).catch((err: unknown) => {
-        // Anything a request can make us throw (a malformed URL or escape) ends as a 400, never as a hung socket.
-        this.logger.warn('bad http request', { method: req.method, err });
-        send(res, { status: 400, body: { error: 'bad request' } });
-      });
+    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, checkIntervalMs } = this.limits;
+    this.server = createServer(
+      {
+        headersTimeout: headersTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        connectionsCheckingInterval: checkIntervalMs,
+      },
+      (req, res) => {
+        this.dispatch(req, res).catch((err: unknown) => {
+          // Anything a request can make us throw (a malformed URL or escape) ends as a 400, never as a hung socket.
+          this.logger.warn('bad http request', { method: req.method, err });
+          send(res, { status: 400, body: { error: 'bad request' } });
+        });
+      },
+    );
+    // Short, so idle keep-alive sockets neither pile up nor hold shutdown open.
+    this.server.keepAliveTimeout = keepAliveTimeoutMs;
+    this.server.maxConnections = maxConnections;
+    // Node times a request out only once its first byte has arrived: a socket that never sends
+    // one would stay open forever, so each gets the header time-out until its first request.
+    const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
+    this.server.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), headersTimeoutMs);
+      timer.unref();
+      firstRequest.set(socket, timer);
+      socket.once('close', () => clearTimeout(timer));
     });
-    // Keep-alive sockets would otherwise hold shutdown open for the default 5 s.
-    this.server.keepAliveTimeout = 2000;
+    this.server.on('request', (req: IncomingMessage) => clearTimeout(firstRequest.get(req.socket)));
+    this.server.on('drop', () => {
+      // One line a minute at most: a flood must not turn into a flood of log lines.
+      const now = Date.now();
+      if (now - this.refusedSince < 60_000) return;
+      this.refusedSince = now;
+      this.logger.warn('http connection limit reached; refusing new connections', { maxConnections });
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -100,29 +163,39 @@ export class HttpServer {
         params[name] = decodeURIComponent(m[i + 1]!);
       });
       let bodyPromise: Promise<Buffer> | null = null;
+      let tooLarge = false;
       const request: HttpRequest = {
         method,
         path: url.pathname,
         params,
         query: url.searchParams,
         headers: req.headers,
-        body: () => {
-          bodyPromise ??= readBody(req);
+        body: (maxBytes = MAX_BODY_BYTES) => {
+          bodyPromise ??= readBody(req, Math.min(maxBytes, MAX_BODY_BYTES)).catch((err: unknown) => {
+            if (err instanceof BodyTooLargeError) tooLarge = true;
+            throw err;
+          });
           return bodyPromise;
         },
         remoteAddress: req.socket.remoteAddress,
       };
+      let response: HttpResponse;
       try {
-        send(res, await route.handler(request));
+        response = await route.handler(request);
       } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          send(res, { status: 413, headers: { connection: 'close' }, body: { error: 'request body too large' } });
-          res.on('finish', () => req.socket.destroy());
-          return;
-        }
-        this.logger.error('http handler failed', { method, path: url.pathname, err });
-        send(res, { status: 500, body: { error: 'internal error' } });
+        if (!(err instanceof BodyTooLargeError)) {
+          this.logger.error('http handler failed', { method, path: url.pathname, err });
+          response = { status: 500, body: { error: 'internal error' } };
+        } else response = { status: 413 };
       }
+      if (tooLarge) {
+        // Also when the handler caught the error and answered otherwise: the rest of the body is
+        // never read, so the connection cannot be reused.
+        send(res, { status: 413, headers: { connection: 'close' }, body: { error: 'request body too large' } });
+        res.on('finish', () => req.socket.destroy());
+        return;
+      }
+      send(res, response);
       return;
     }
     send(
@@ -147,13 +220,19 @@ function send(res: ServerResponse, r: HttpResponse): void {
   res.end(payload);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // Refused before a byte is read when the client says up front that it is too large.
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new BodyTooLargeError());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         // Stop buffering but keep the socket until the 413 is written; it is closed after that.
         req.removeAllListeners('data');
         req.resume();

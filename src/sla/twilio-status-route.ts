@@ -28,19 +28,33 @@ export interface TwilioStatusDeps {
   reportUndelivered: ((n: NotificationRow, status: string) => Promise<void>) | null;
 }
 
+/**
+ * Twilio's status callbacks are a few dozen short form fields (about 1–2 KB); anything near this
+ * is not Twilio, and is refused before it is buffered or parsed.
+ */
+export const TWILIO_MAX_BODY_BYTES = 16 * 1024;
+
 export function registerTwilioStatusRoute(http: HttpServer, d: TwilioStatusDeps): void {
+  let lastRejectionLog = 0;
+  const reject = () => {
+    // A forger can send thousands; one line a minute says enough.
+    const now = Date.now();
+    if (now - lastRejectionLog >= 60_000) {
+      lastRejectionLog = now;
+      d.logger.warn('rejected Twilio callback with a bad or missing signature', { component: 'twilio-status' });
+    }
+    return { status: 403, body: { error: 'invalid signature' } };
+  };
   http.route('POST', TWILIO_STATUS_PATH, async (req) => {
-    const params = Object.fromEntries(new URLSearchParams((await req.body()).toString('utf8')));
+    const signature = req.headers['x-twilio-signature'];
+    // Nothing is read for a request that cannot be valid.
+    if (d.authToken === null || typeof signature !== 'string' || signature === '' || signature.length > 200) {
+      return reject();
+    }
+    const params = Object.fromEntries(new URLSearchParams((await req.body(TWILIO_MAX_BODY_BYTES)).toString('utf8')));
     const query = req.query.toString();
     const url = `${d.publicUrl}${TWILIO_STATUS_PATH}${query ? `?${query}` : ''}`;
-    const signature = req.headers['x-twilio-signature'];
-    if (
-      d.authToken === null ||
-      !validateTwilioSignature(d.authToken, url, params, typeof signature === 'string' ? signature : undefined)
-    ) {
-      d.logger.warn('rejected Twilio callback with a bad or missing signature', { component: 'twilio-status' });
-      return { status: 403, body: { error: 'invalid signature' } };
-    }
+    if (!validateTwilioSignature(d.authToken, url, params, signature)) return reject();
     const sid = params.MessageSid ?? params.CallSid;
     const status = params.MessageStatus ?? params.CallStatus;
     if (!sid || !status) return { status: 400, body: { error: 'MessageSid/CallSid and a status are required' } };

@@ -48,7 +48,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       },
     },
   });
-  const app = new App({ receiver, token: options.botToken, logger, clientOptions, ignoreSelf: true });
+  // No conversation store: nothing reads context.conversation, and its miss path builds an Error
+  // (with a stack) for every incoming event.
+  const app = new App({
+    receiver,
+    token: options.botToken,
+    logger,
+    clientOptions,
+    ignoreSelf: true,
+    convoStore: false,
+  });
 
   let state: SlackConnection = 'connecting';
   receiver.client.on('connected', () => {

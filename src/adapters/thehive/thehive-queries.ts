@@ -35,5 +35,9 @@ export function alertObservablesQuery(alertId: string): { query: unknown[] } {
  * 400 "Property stage for type … not found": that is how a 4.1 server reveals itself.
  */
 export function isMissingStageProperty(message: string): boolean {
-  return /\bproperty stage\b.*not found/i.test(message);
+  // Two linear searches: /\bproperty stage\b.*not found/ scanned to the end of the message from
+  // every "property stage" in it, which a large 400 body made quadratic.
+  const text = message.toLowerCase();
+  const at = text.search(/\bproperty stage\b/);
+  return at >= 0 && text.includes('not found', at);
 }
