@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describeOrSkip } from '../helpers/skippable.js';
 import {
   actAs,
   CHROMIUM_PATH,
@@ -20,7 +20,7 @@ import {
 const skip =
   existsSync(CHROMIUM_PATH) || process.env.CI ? false : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
 
-describe('sandbox page in Chromium', { skip, timeout: 120_000 }, () => {
+describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, before, after }) => {
   let session: PageSession;
   before(async () => {
     session = await openSandboxPage();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import winston from 'winston';
 import { collectActivity } from '../../src/digest/activity.js';
 import { DigestRepository } from '../../src/digest/digest-repository.js';
@@ -11,7 +11,7 @@ import { storeKinds, type TestStore } from '../helpers/stores.js';
 const at = (iso: string) => new Date(iso);
 
 for (const kind of storeKinds()) {
-  describe(`digest repository on ${kind.kind}`, { skip: kind.skip }, () => {
+  kind.describe(`digest repository on ${kind.kind}`, ({ it, before, after }) => {
     let store: TestStore;
     let db: ReturnType<typeof openDatabase>;
     let other: ReturnType<typeof openDatabase>;

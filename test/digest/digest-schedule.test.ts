@@ -66,7 +66,7 @@ describe('scheduled digest, one bot', () => {
 for (const kind of storeKinds()) {
   for (const splitBrain of [false, true]) {
     const what = splitBrain ? 'both believing they hold the lease' : 'one lease holder';
-    describe(`two bot processes on one ${kind.kind} database, ${what}`, { skip: kind.skip }, () => {
+    kind.describe(`two bot processes on one ${kind.kind} database, ${what}`, ({ it }) => {
       it('post exactly once per per-second slot', async () => {
         const sim = await SlackSimulator.start();
         const store = await kind.create();

@@ -145,7 +145,7 @@ describe('start-up failures name their cause in one line', () => {
 
 const mysql = storeKinds().find((k) => k.kind === 'mysql')!;
 
-describe('start-up failures on a real MariaDB', { skip: mysql.skip }, () => {
+mysql.describe('start-up failures on a real MariaDB', ({ it, before, after }) => {
   let sim: SlackSimulator;
   const user = `secops_pw_${randomBytes(4).toString('hex')}`;
   const server = new URL(process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/x');
