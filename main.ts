@@ -29,6 +29,7 @@ import { registerDirectMessages, registerMentions } from './src/slack/listeners/
 import { SlackOutbox } from './src/slack/outbox.js';
 import { Responders } from './src/slack/responders.js';
 import { nodeVersionProblem } from './src/startup/node-version.js';
+import { pagingWarnings } from './src/startup/paging-reach.js';
 import { explainSlackAuthError, slackAuthErrorOf, slackUnreachableOf } from './src/startup/slack-errors.js';
 import { explainStartupFailure, watchSlackReachability } from './src/startup/startup-failure.js';
 import { openDatabase } from './src/store/db.js';
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     logger.error('uncaught exception; exiting', { err });
     setTimeout(() => process.exit(1), 100).unref();
   });
+  for (const warning of pagingWarnings(config, process.env.POLICY_FILE)) logger.warn(warning, { component: 'startup' });
   let bot: Bot;
   const stopWatching = watchSlackReachability(config.slack.apiUrl, logger);
   try {
