@@ -8,6 +8,8 @@ interface DriverError {
   errno?: number;
   name?: string;
   message?: string;
+  /** mysql2: the server's own message, without the SQL statement */
+  sqlMessage?: string;
 }
 
 const CONNECT_CODES: Record<string, string> = {
@@ -49,7 +51,11 @@ export function explainDatabaseError(err: unknown, databaseUrl: string): string 
     case 'ER_TABLEACCESS_DENIED_ERROR':
     case 'ER_COLUMNACCESS_DENIED_ERROR':
     case 'ER_SPECIFIC_ACCESS_DENIED_ERROR':
-      return `DATABASE_URL: user '${where.user}' lacks a privilege on '${where.database}' (${e.message ?? code}): grant the privileges listed in README, "MySQL/MariaDB"`;
+      return (
+        `DATABASE_URL: user '${where.user}' lacks a privilege on '${where.database}' (${e.sqlMessage ?? code}): ` +
+        'pending migrations need CREATE, ALTER, INDEX, DROP and REFERENCES; run `npm run migrate` as a user ' +
+        'that has them, or grant them (README, "MySQL/MariaDB")'
+      );
     default:
       return null;
   }
