@@ -31,6 +31,10 @@ import { createSlackApp } from './src/slack/app.js';
 import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
 import { SlackOutbox } from './src/slack/outbox.js';
 import { Responders } from './src/slack/responders.js';
+import { nodeVersionProblem } from './src/startup/node-version.js';
+import { pagingWarnings } from './src/startup/paging-reach.js';
+import { explainSlackAuthError, slackAuthErrorOf, slackUnreachableOf } from './src/startup/slack-errors.js';
+import { explainStartupFailure, watchSlackReachability } from './src/startup/startup-failure.js';
 import { openDatabase } from './src/store/db.js';
 import { LeaseKeeper } from './src/store/leases.js';
 import { migrateLatest, SchemaError } from './src/store/migrate.js';
@@ -210,32 +214,37 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 }
 
 async function main(): Promise<void> {
-  loadDotEnv();
+  const tooOld = nodeVersionProblem(process.versions.node);
+  if (tooOld) fail(tooOld);
   let config: Config;
   try {
+    loadDotEnv();
     config = loadConfig(process.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`config error: ${err.message}`);
-      process.exit(1);
-    }
+    if (err instanceof ConfigError) fail(`config error: ${err.message}`);
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { err }));
+  process.on('unhandledRejection', (err) => void onUnhandledRejection(err, config, logger));
   // After an uncaught exception the process state is unknown: log it and exit, and let
   // systemd/Docker restart us; all state is in the database, so nothing is lost.
   process.on('uncaughtException', (err) => {
     logger.error('uncaught exception; exiting', { err });
     setTimeout(() => process.exit(1), 100).unref();
   });
+  for (const warning of pagingWarnings(config, process.env.POLICY_FILE)) logger.warn(warning, { component: 'startup' });
   let bot: Bot;
+  const stopWatching = watchSlackReachability(config.slack.apiUrl, logger);
   try {
     bot = await createBot(config, { logger });
   } catch (err) {
-    if (err instanceof SchemaError) logger.error(`start-up failed: database schema: ${err.message}`);
-    else logger.error('start-up failed', { err });
+    if (err instanceof SchemaError) fail(`start-up failed: database schema: ${err.message}`);
+    const line = await explainStartupFailure(err, config);
+    if (line) fail(`start-up failed: ${line}`);
+    logger.error('start-up failed', { err });
     process.exit(1);
+  } finally {
+    stopWatching();
   }
   const shutdown = (signal: string) => {
     logger.info('signal received', { signal });
@@ -248,6 +257,21 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Start-up failures that cannot heal: one line on stderr, exit 1, no stack trace. */
+function fail(line: string): never {
+  console.error(line);
+  process.exit(1);
+}
+
+/** Bolt checks the bot token in the background (auth.test), so a refused one arrives here. */
+async function onUnhandledRejection(err: unknown, config: Config, logger: Logger): Promise<void> {
+  const slack = slackAuthErrorOf(err);
+  if (slack) fail(`start-up failed: ${await explainSlackAuthError(slack, config.slack)}`);
+  const unreachable = slackUnreachableOf(err, config.slack.apiUrl);
+  if (unreachable) logger.warn(`Slack could not be reached to check SLACK_BOT_TOKEN: ${unreachable}`);
+  else logger.error('unhandled rejection', { err });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import schedule from 'node-schedule';
 import { isE164 } from '../core/sla/policy.js';
 import { ConfigError } from './config-error.js';
+import { loadDotEnvFile } from './dotenv.js';
 import { defaultPolicy, loadPolicyFile, type Policy } from './policy.js';
 
 export interface SlackConfig {
@@ -38,13 +39,31 @@ export type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
-/** Adds `.env` in the working directory to process.env; variables already set keep their values. */
-export function loadDotEnv(): void {
-  try {
-    process.loadEnvFile('.env');
-  } catch {
-    // no .env: configuration comes from the environment alone
-  }
+/** The example values of .env.example: copied unchanged they would only fail later, at Slack or a vendor. */
+const PLACEHOLDERS = new Set([
+  'xoxb-your-bot-token',
+  'xapp-your-app-level-token',
+  'C0123456789',
+  'U0123456789',
+  'U0987654321',
+  'https://thehive.example.com',
+  'https://example.nanitor.net/system_api',
+  'ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'api-XXXXXXXX.duosecurity.com',
+]);
+
+function refusePlaceholder(name: string, v: string): string {
+  if (PLACEHOLDERS.has(v))
+    throw new ConfigError(`${name} is still the placeholder '${v}' from .env.example: put your real value there`);
+  return v;
+}
+
+/**
+ * Adds `.env` in the working directory to process.env; variables already set keep their values.
+ * A value is never cut at `#` (see dotenv.ts); an unreadable or malformed `.env` is a ConfigError.
+ */
+export function loadDotEnv(file = '.env'): void {
+  loadDotEnvFile(file, process.env);
 }
 
 /** DATABASE_URL on its own, for `npm run migrate`, which needs nothing else from the environment. */
@@ -63,7 +82,7 @@ export function databaseUrlFrom(env: Env): string {
 export function loadConfig(env: Env): Config {
   const get = (name: string): string | undefined => {
     const v = env[name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
+    return v === undefined || v === '' ? undefined : refusePlaceholder(name, v);
   };
   const required = (name: string, why = 'is required'): string => {
     const v = get(name);
@@ -89,6 +108,7 @@ export function loadConfig(env: Env): Config {
           .map((s) => s.trim())
           .filter(Boolean);
   responders?.forEach((id) => {
+    refusePlaceholder('SLACK_RESPONDERS', id);
     if (!/^[UW][A-Z0-9]{2,}$/.test(id)) throw new ConfigError(`SLACK_RESPONDERS: '${id}' is not a Slack user ID (U…)`);
   });
 

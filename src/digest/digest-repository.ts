@@ -131,12 +131,16 @@ export class DigestRepository {
       });
   }
 
-  /** The latest digest people saw that held at least one value, for the ▲ / ▼ trend. */
+  /**
+   * The latest scheduled digest posted before `before` that held at least one value, for the ▲ / ▼ trend.
+   * On-demand digests (/secops status) never become the baseline: otherwise the morning digest could compare
+   * with a status someone asked for minutes earlier instead of with yesterday's.
+   */
   async previousWithValues(
     before: Date,
   ): Promise<{ health: number | null; p0: number | null; generatedAt: Date } | null> {
     const row = (await this.db('digests')
-      .where({ status: 'posted' })
+      .where({ status: 'posted', kind: 'scheduled' })
       .andWhere('generated_at', '<', before.getTime())
       .andWhere((q) => q.whereNotNull('health').orWhereNotNull('p0'))
       .orderBy('generated_at', 'desc')

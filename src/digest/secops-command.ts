@@ -6,7 +6,7 @@ import type { DigestService } from './digest-service.js';
 const SECOPS_HELP = [
   '*`/secops` — security operations status*',
   '• `/secops status` — post the Daily SecOps Status here now: the Nanitor health score and open P0 issues ' +
-    '(✅ / ⚠️ / ❌), the change since the previous digest, and the last 24 h of confirmations and SLA breaches. ' +
+    '(✅ / ⚠️ / ❌), the change since the last scheduled digest, and the last 24 h of confirmations and SLA breaches. ' +
     "If I'm not a member of this channel, only you will see it.",
   '• `/secops help` — this message',
   'The same digest is posted on a schedule in the digest channel; asking here does not replace it.',

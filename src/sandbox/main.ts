@@ -14,6 +14,7 @@ import { createLogger } from '../log.js';
 import { DuoSimulator } from './duo/duo-simulator.js';
 import { NanitorSimulator } from './nanitor/nanitor-simulator.js';
 import { type SandboxWorld, startPageServer } from './page/page-server.js';
+import { botSlaView } from './page/sla-view.js';
 import { listen } from './sim-http.js';
 import { SlackSimulator } from './slack/index.js';
 import { TheHiveSimulator } from './thehive/thehive-simulator.js';
@@ -80,6 +81,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       port: options.port ?? (await portOrAny(DEFAULT_PAGE_PORT)),
       host: HOST,
       logger,
+      slaView: botSlaView(bot.deps.db, config.policy),
     });
     stack.push(() => page.close());
     return { url: page.url, botUrl, databaseFile, stop: stopAll };

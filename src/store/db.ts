@@ -51,6 +51,8 @@ export function openDatabase(url: string): Db {
       bigNumberStrings: false,
     },
     pool: { min: 0, max: 10 },
+    // The failed acquire is thrown to the caller too, which says what it means; knex's copy is a stack trace.
+    log: { warn: (m: string) => (m.startsWith('Acquire connection error') ? undefined : console.warn(m)) },
   });
 }
 

@@ -1,12 +1,13 @@
 /** `npm run migrate`: apply pending migrations to DATABASE_URL (read as `npm start` reads it) and report what changed. */
 import { ConfigError } from '../config/config-error.js';
 import { databaseUrlFrom, loadDotEnv } from '../config/env.js';
+import { explainDatabaseError } from '../startup/database-errors.js';
 import { openDatabase } from './db.js';
 import { migrateLatest } from './migrate.js';
 
-loadDotEnv();
 let url: string;
 try {
+  loadDotEnv();
   url = databaseUrlFrom(process.env);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
@@ -18,7 +19,7 @@ try {
   const applied = await migrateLatest(db);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
 } catch (err) {
-  console.error(`migration failed: ${(err as Error).message}`);
+  console.error(`migration failed: ${explainDatabaseError(err, url) ?? (err as Error).message}`);
   process.exitCode = 1;
 } finally {
   await db.destroy();

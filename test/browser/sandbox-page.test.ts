@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describeOrSkip } from '../helpers/skippable.js';
 import {
   actAs,
   CHROMIUM_PATH,
@@ -20,7 +20,7 @@ import {
 const skip =
   existsSync(CHROMIUM_PATH) || process.env.CI ? false : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
 
-describe('sandbox page in Chromium', { skip, timeout: 120_000 }, () => {
+describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, before, after }) => {
   let session: PageSession;
   before(async () => {
     session = await openSandboxPage();
@@ -121,6 +121,34 @@ describe('sandbox page in Chromium', { skip, timeout: 120_000 }, () => {
       await messageWith(page, 'URGENT: ransomware note').locator('button', { hasText: 'Promote to case' }).count(),
       0,
     );
+  });
+
+  test('after a high-risk breach and a snooze, the TheHive panel says what /hive list says', async () => {
+    const { page } = session;
+    await page.selectOption('#hive-form select[name=severity]', '2');
+    await page.fill('#hive-form input[name=title]', 'URGENT: backups deleted on nas02');
+    await page.click('#hive-form button[type=submit]');
+    const card = page.locator('#hive-alerts .hive-alert', { hasText: 'URGENT: backups deleted' });
+    await card.waitFor();
+    const alertId = ((await card.locator('.alert-id').textContent()) ?? '').trim();
+
+    await actAs(page, 'U0CAROL');
+    await openConversation(page, 'secops-alerts');
+    await messageWith(page, 'URGENT: backups deleted').waitFor({ timeout: 20_000 });
+    await card.locator('.alert-tier', { hasText: 'tier 3 of 3 breached' }).waitFor();
+
+    await type(page, `/hive snooze ${alertId} 5`);
+    await messageWith(page, /[Ss]noozed/).waitFor();
+    await card.locator('.alert-tier', { hasText: /snoozed 4m 5\ds|snoozed 5m 00s/ }).waitFor();
+    await type(page, '/hive list');
+    const list = messageWith(page, 'Open TheHive alerts');
+    await list.waitFor();
+    const listed = ((await list.textContent()) ?? '').split('•').find((line) => line.includes('backups deleted'))!;
+    assert.match(listed, /tier 3 of 3 breached, snoozed (4m 5\ds|5m)/);
+
+    const panel = (await card.locator('.alert-tier').textContent()) ?? '';
+    assert.match(panel, /^tier 3 of 3 breached \(high-risk\) · snoozed (4m 5\ds|5m 00s) · nothing more due$/);
+    assert.doesNotMatch(panel, /within SLA|next \(/);
   });
 
   test('/secops status in a channel answers with the Nanitor numbers the panel set', async () => {

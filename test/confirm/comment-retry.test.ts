@@ -3,7 +3,6 @@
  * thread post, the lease holder's periodic sweep posts it later: once, never twice.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { listAudit } from '../../src/store/audit.js';
 import { storeKinds } from '../helpers/stores.js';
 import { type ConfirmRig, postAlert, sleep, startRig, waitForEscalation, waitForQuestion } from './helpers.js';
@@ -11,7 +10,8 @@ import { type ConfirmRig, postAlert, sleep, startRig, waitForEscalation, waitFor
 const SWEEP_MS = 150;
 
 for (const kind of storeKinds()) {
-  describe(`confirm: an explanation Slack refused is posted by the sweep (${kind.kind})`, { skip: kind.skip }, () => {
+  const title = `confirm: an explanation Slack refused is posted by the sweep (${kind.kind})`;
+  kind.describe(title, ({ it, before, after }) => {
     let rig: ConfirmRig;
     before(async () => {
       rig = await startRig({

@@ -1,6 +1,5 @@
 /** The confirmation store on SQLite and MariaDB: dedupe, compare-and-set, single-use claims and states. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { DuoStateStore } from '../../src/confirm/duo-states.js';
 import { IgnoreRuleStore } from '../../src/confirm/ignore-rule-store.js';
 import { KnexConfirmationRepo } from '../../src/confirm/repository.js';
@@ -13,7 +12,7 @@ import { storeKinds, type TestStore } from '../helpers/stores.js';
 const T0 = 1_800_000_000_000;
 
 for (const kind of storeKinds()) {
-  describe(`confirm repository (${kind.kind})`, { skip: kind.skip }, () => {
+  kind.describe(`confirm repository (${kind.kind})`, ({ it, before, after }) => {
     let store: TestStore;
     let db: Db;
     let repo: KnexConfirmationRepo;

@@ -68,7 +68,7 @@ describe('confirm: restarts and time-outs', () => {
 });
 
 for (const kind of storeKinds()) {
-  describe(`confirm: 20 concurrent POSTs with one dedupe_key (${kind.kind})`, { skip: kind.skip }, () => {
+  kind.describe(`confirm: 20 concurrent POSTs with one dedupe_key (${kind.kind})`, ({ it }) => {
     const rig = useRig(async () => ({ store: await kind.create(), duo: false }));
 
     it('make one alert and one DM', async () => {

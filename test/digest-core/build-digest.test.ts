@@ -68,10 +68,10 @@ describe('buildDigest', () => {
       'Daily SecOps Status — 2024-05-01 09:00 UTC',
       '⚠️ Health score: 93.50% (▲ 1.50 pp)',
       '⚠️ P0 issues: 3 (▼ 2)',
-      'Trend vs the digest of 2024-04-30 09:00 UTC.',
+      'Trend vs the scheduled digest of 2024-04-30 09:00 UTC.',
     ]);
     assert.deepEqual(fields(result.blocks), ['*Health score*\n⚠️ 93.50%\n▲ 1.50 pp', '*P0 issues*\n⚠️ 3\n▼ 2']);
-    assert.match(contextText(result.blocks), / · trend vs <!date\^1714467600\^/);
+    assert.match(contextText(result.blocks), / · trend vs the scheduled digest of <!date\^1714467600\^/);
   });
 
   it('shows the trend down for health and up for P0', () => {

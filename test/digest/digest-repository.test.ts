@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import winston from 'winston';
 import { collectActivity } from '../../src/digest/activity.js';
 import { DigestRepository } from '../../src/digest/digest-repository.js';
@@ -11,7 +11,7 @@ import { storeKinds, type TestStore } from '../helpers/stores.js';
 const at = (iso: string) => new Date(iso);
 
 for (const kind of storeKinds()) {
-  describe(`digest repository on ${kind.kind}`, { skip: kind.skip }, () => {
+  kind.describe(`digest repository on ${kind.kind}`, ({ it, before, after }) => {
     let store: TestStore;
     let db: ReturnType<typeof openDatabase>;
     let other: ReturnType<typeof openDatabase>;
@@ -41,9 +41,16 @@ for (const kind of storeKinds()) {
       assert.equal(await repos[1]!.isClaimed(at('2026-03-03T09:00:00Z')), false);
     });
 
-    it('on-demand digests never use up a slot, and the trend takes the latest posted digest with values', async () => {
+    it('on-demand digests never use up a slot and never become the trend baseline', async () => {
       const repo = new DigestRepository(db);
       assert.equal(await repo.previousWithValues(at('2026-03-01T00:00:00Z')), null);
+      const done = { status: 'posted' as const, failures: [], channel: 'C0ALERTS', ts: '1.2' };
+      const morning = await repo.claimSlot(at('2026-03-02T08:00:00Z'), {
+        late: false,
+        now: at('2026-03-02T08:00:00Z'),
+        replica: 'r',
+      });
+      await repo.complete(morning!, { ...done, generatedAt: at('2026-03-02T09:00:01Z'), health: 0.9, p0: 5 });
       const first = await repo.createOnDemand({
         requestedBy: 'U0ALICE',
         now: at('2026-03-02T10:00:00Z'),
@@ -51,9 +58,7 @@ for (const kind of storeKinds()) {
       });
       const second = await repo.createOnDemand({ requestedBy: 'U0BOB', now: at('2026-03-02T10:00:00Z'), replica: 'r' });
       assert.notEqual(first, second);
-      const done = { status: 'posted' as const, failures: [], channel: 'C0ALERTS', ts: '1.2' };
       await repo.complete(first, { ...done, generatedAt: at('2026-03-02T10:00:00Z'), health: 0.91, p0: 4 });
-      // Both metrics failed: a later digest, but nothing to compare with.
       await repo.complete(second, {
         ...done,
         generatedAt: at('2026-03-02T11:00:00Z'),
@@ -62,12 +67,22 @@ for (const kind of storeKinds()) {
         failures: ['Health score unavailable: x', 'P0 issues unavailable: y'],
       });
       const previous = await repo.previousWithValues(at('2026-03-02T12:00:00Z'));
-      assert.deepEqual(previous, { health: 0.91, p0: 4, generatedAt: at('2026-03-02T10:00:00Z') });
-      assert.equal(await repo.previousWithValues(at('2026-03-02T10:00:00Z')), null, 'strictly before');
+      assert.deepEqual(previous, { health: 0.9, p0: 5, generatedAt: at('2026-03-02T09:00:01Z') }, 'the scheduled one');
+      assert.equal(await repo.previousWithValues(at('2026-03-02T09:00:01Z')), null, 'strictly before');
       const stored = (await repo.list()).find((d) => d.id === second)!;
       assert.equal(stored.kind, 'on_demand');
       assert.equal(stored.slotAt, null);
       assert.deepEqual(stored.failures, ['Health score unavailable: x', 'P0 issues unavailable: y']);
+    });
+
+    it('a scheduled digest whose metrics all failed is passed over for the one before it', async () => {
+      const repo = new DigestRepository(db);
+      const done = { status: 'posted' as const, failures: [], channel: 'C0ALERTS', ts: '1.3' };
+      const slot = at('2026-03-03T09:00:00Z');
+      const id = await repo.claimSlot(slot, { late: false, now: slot, replica: 'r' });
+      await repo.complete(id!, { ...done, generatedAt: slot, health: null, p0: null, failures: ['x', 'y'] });
+      const previous = await repo.previousWithValues(at('2026-03-03T12:00:00Z'));
+      assert.deepEqual(previous, { health: 0.9, p0: 5, generatedAt: at('2026-03-02T09:00:01Z') });
     });
   });
 }

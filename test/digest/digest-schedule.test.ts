@@ -55,7 +55,7 @@ describe('scheduled digest, one bot', () => {
     assert.ok(changed, 'the stored digest is the one in Slack');
     assert.match(changed.text, /⚠️ Health score: 90\.00% \(▼ 7\.00 pp\)/);
     assert.match(changed.text, /✅ P0 issues: 0 \(no change\)/);
-    assert.match(changed.text, /Trend vs the digest of /);
+    assert.match(changed.text, /Trend vs the scheduled digest of /);
     const rows = await scheduled(h);
     assert.ok(rows.length >= 2);
     assert.equal(new Set(rows.map((r) => r.slotAt?.getTime())).size, rows.length, 'one row per slot');
@@ -66,7 +66,7 @@ describe('scheduled digest, one bot', () => {
 for (const kind of storeKinds()) {
   for (const splitBrain of [false, true]) {
     const what = splitBrain ? 'both believing they hold the lease' : 'one lease holder';
-    describe(`two bot processes on one ${kind.kind} database, ${what}`, { skip: kind.skip }, () => {
+    kind.describe(`two bot processes on one ${kind.kind} database, ${what}`, ({ it }) => {
       it('post exactly once per per-second slot', async () => {
         const sim = await SlackSimulator.start();
         const store = await kind.create();

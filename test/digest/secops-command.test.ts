@@ -70,13 +70,26 @@ describe('/secops status, help and usage (real Bolt, Nanitor simulator)', () => 
     assert.equal(audit[0]!.details.kind, 'on_demand');
   });
 
-  it('shows the trend against the previous stored digest', async () => {
+  it('compares with the last scheduled digest, not with a status asked for minutes earlier, and says so', async () => {
+    const repo = new DigestRepository(h.bot.deps.db);
+    const slot = new Date('2025-02-28T09:00:00Z');
+    const id = await repo.claimSlot(slot, { late: false, now: slot, replica: 'test' });
+    await repo.complete(id!, {
+      status: 'posted',
+      generatedAt: slot,
+      health: 0.95,
+      p0: 1,
+      failures: [],
+      channel: 'C0DIGEST',
+      ts: '1.1',
+    });
     await status('C0ALERTS');
     nanitor.set({ health: 0.9312, p0: 3 });
     const posted = await status('C0ALERTS');
-    assert.match(posted.text, /⚠️ Health score: 93\.12% \(▼ 3\.88 pp\)/);
-    assert.match(posted.text, /⚠️ P0 issues: 3 \(▲ 3\)/);
-    assert.match(posted.text, /Trend vs the digest of /);
+    // Against the scheduled 95 % / 1, not the status just before it (97 % / 0).
+    assert.match(posted.text, /⚠️ Health score: 93\.12% \(▼ 1\.88 pp\)/);
+    assert.match(posted.text, /⚠️ P0 issues: 3 \(▲ 2\)/);
+    assert.match(posted.text, /Trend vs the scheduled digest of 2025-02-28 09:00 UTC\./);
   });
 
   for (const [kind, expected] of [

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knex from 'knex';
+import { describeOrSkip, type SuiteApi } from './skippable.js';
 
 export interface TestStore {
   kind: 'sqlite' | 'mysql';
@@ -53,20 +54,30 @@ function serverConnection(u: URL) {
   });
 }
 
+export interface StoreKind {
+  kind: 'sqlite' | 'mysql';
+  skip: string | false;
+  create: () => Promise<TestStore>;
+  /** a describe that, when this store is unavailable, reports each of its tests as skipped with the reason */
+  describe(name: string, body: (api: SuiteApi) => void): void;
+}
+
 /**
  * The store kinds a test should run against. MySQL is skipped with a visible
  * reason only outside CI; in CI a missing TEST_MYSQL_URL is a failure.
  */
-export function storeKinds(): { kind: 'sqlite' | 'mysql'; skip: string | false; create: () => Promise<TestStore> }[] {
+export function storeKinds(): StoreKind[] {
   const mysqlUrl = process.env.TEST_MYSQL_URL;
   if (!mysqlUrl && process.env.CI)
     throw new Error('TEST_MYSQL_URL must be set in CI: MySQL store tests may not be skipped there');
+  const kind = (k: StoreKind['kind'], skip: string | false, create: () => Promise<TestStore>): StoreKind => ({
+    kind: k,
+    skip,
+    create,
+    describe: (name, body) => describeOrSkip(name, { skip }, body),
+  });
   return [
-    { kind: 'sqlite', skip: false, create: freshSqlite },
-    {
-      kind: 'mysql',
-      skip: mysqlUrl ? false : 'TEST_MYSQL_URL is not set: MariaDB/MySQL store tests skipped',
-      create: freshMysql,
-    },
+    kind('sqlite', false, freshSqlite),
+    kind('mysql', mysqlUrl ? false : 'TEST_MYSQL_URL is not set', freshMysql),
   ];
 }

@@ -8,19 +8,19 @@ import { alertFacts, CREATED, DAY, FRESH, MINUTE, policyWith, runSchedule } from
 /** Written out rather than read from the policy, so a changed default fails here. */
 const DEFAULT_LADDERS: Record<Severity, { at: number; notify: NotifyMethod[]; label: string }[]> = {
   1: [
-    { at: 30, notify: ['slack', 'sms'], label: '30m tier (1 of 3)' },
-    { at: 45, notify: ['slack', 'escalate'], label: '45m tier (2 of 3)' },
+    { at: 30, notify: ['slack'], label: '30m tier (1 of 3)' },
+    { at: 45, notify: ['slack', 'sms'], label: '45m tier (2 of 3)' },
     { at: 60, notify: ['slack', 'call'], label: '1h tier (3 of 3)' },
   ],
   2: [
-    { at: 30, notify: ['sms'], label: '30m tier (1 of 3)' },
+    { at: 30, notify: ['slack', 'sms'], label: '30m tier (1 of 3)' },
     { at: 45, notify: ['slack', 'sms'], label: '45m tier (2 of 3)' },
     { at: 60, notify: ['slack', 'call'], label: '1h tier (3 of 3)' },
   ],
   3: [
-    { at: 30, notify: ['slack'], label: '30m tier (1 of 3)' },
-    { at: 45, notify: ['slack', 'sms'], label: '45m tier (2 of 3)' },
-    { at: 60, notify: ['call'], label: '1h tier (3 of 3)' },
+    { at: 30, notify: ['slack', 'sms'], label: '30m tier (1 of 3)' },
+    { at: 45, notify: ['slack', 'call'], label: '45m tier (2 of 3)' },
+    { at: 60, notify: ['slack', 'call', 'escalate'], label: '1h tier (3 of 3)' },
   ],
   4: [
     { at: 10, notify: ['slack', 'sms'], label: '10m tier (1 of 3)' },

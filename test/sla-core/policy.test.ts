@@ -4,6 +4,7 @@ import type { Severity } from '../../src/core/ports.js';
 import {
   DEFAULT_ON_CALL,
   DEFAULT_SLA_POLICY,
+  escalationInversions,
   isNotifyMethod,
   NOTIFY_METHODS,
   type NotifyMethod,
@@ -35,19 +36,19 @@ describe('DEFAULT_SLA_POLICY', () => {
 
   const expectedTiers: Record<Severity, [number, NotifyMethod[]][]> = {
     1: [
-      [30, ['slack', 'sms']],
-      [45, ['slack', 'escalate']],
+      [30, ['slack']],
+      [45, ['slack', 'sms']],
       [60, ['slack', 'call']],
     ],
     2: [
-      [30, ['sms']],
+      [30, ['slack', 'sms']],
       [45, ['slack', 'sms']],
       [60, ['slack', 'call']],
     ],
     3: [
-      [30, ['slack']],
-      [45, ['slack', 'sms']],
-      [60, ['call']],
+      [30, ['slack', 'sms']],
+      [45, ['slack', 'call']],
+      [60, ['slack', 'call', 'escalate']],
     ],
     4: [
       [10, ['slack', 'sms']],
@@ -65,6 +66,18 @@ describe('DEFAULT_SLA_POLICY', () => {
       );
     });
   }
+
+  it('is monotonic: a higher severity never escalates less than a lower one', () => {
+    assert.deepEqual(escalationInversions(DEFAULT_SLA_POLICY), []);
+    // The reference's lists were not: severity 1 called the seniors at 45 m, severity 3 never did.
+    const reference = structuredClone(DEFAULT_SLA_POLICY);
+    reference.severities[1].tiers[1]!.notify = ['slack', 'escalate'];
+    reference.severities[3].tiers[2]!.notify = ['call'];
+    assert.ok(
+      escalationInversions(reference).includes('severity 2 uses escalate never, severity 1 after 45m'),
+      escalationInversions(reference).join('; '),
+    );
+  });
 
   it('is stricter for critical (4) than for high (3) at every tier', () => {
     const critical = DEFAULT_SLA_POLICY.severities[4].tiers;

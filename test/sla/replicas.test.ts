@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
@@ -17,7 +16,7 @@ import {
 
 const mysql = storeKinds().find((k) => k.kind === 'mysql')!;
 
-describe('two bot replicas against one MariaDB', { skip: mysql.skip }, () => {
+mysql.describe('two bot replicas against one MariaDB', ({ it, before, after }) => {
   let sims: SlaSims;
   let sim: SlackSimulator;
   let store: TestStore;

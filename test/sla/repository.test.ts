@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
 import type { TicketAlert } from '../../src/core/ports.js';
 import { SlaRepository } from '../../src/sla/repository.js';
 import { openDatabase } from '../../src/store/db.js';
@@ -19,7 +18,7 @@ const alert = (id: string, over: Partial<TicketAlert> = {}): TicketAlert => ({
 });
 
 for (const kind of storeKinds()) {
-  describe(`SLA repository on ${kind.kind}`, { skip: kind.skip }, () => {
+  kind.describe(`SLA repository on ${kind.kind}`, ({ it, after }) => {
     const stores: TestStore[] = [];
     const open = async () => {
       const store = await kind.create();

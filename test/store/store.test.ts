@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { silentLogger } from '../../src/log.js';
 import { appendAudit, listAudit } from '../../src/store/audit.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
@@ -22,7 +21,7 @@ async function withDb(store: ReturnType<typeof storeKinds>[number], test: (db: D
 const clock = { now: () => new Date() };
 
 for (const store of storeKinds()) {
-  describe(`store on ${store.kind}`, { skip: store.skip }, () => {
+  store.describe(`store on ${store.kind}`, ({ it }) => {
     it('migrates up, down and up again', () =>
       withDb(store, async (db) => {
         const applied = await migrateLatest(db);

@@ -92,7 +92,7 @@ export function buildDigest(input: DigestInput, thresholds: DigestThresholds): D
   const textLines = [`${header} — ${formatUtc(input.generatedAt)}`, ...metrics.map(metricLine)];
   for (const line of activity) textLines.push(`${line.title}: ${line.detail}`);
   if (failureNote) textLines.push(failureNote);
-  if (showsTrend && previous) textLines.push(`Trend vs the digest of ${formatUtc(previous.generatedAt)}.`);
+  if (showsTrend && previous) textLines.push(`Trend vs the scheduled digest of ${formatUtc(previous.generatedAt)}.`);
 
   const blocks: object[] = [
     { type: 'header', text: { type: 'plain_text', text: header, emoji: true } },
@@ -107,7 +107,7 @@ export function buildDigest(input: DigestInput, thresholds: DigestThresholds): D
   if (failureNote) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: failureNote } });
   const context = [`Generated ${slackDate(input.generatedAt)}`];
   if (input.late) context.push('posted late: the scheduled run was missed');
-  if (showsTrend && previous) context.push(`trend vs ${slackDate(previous.generatedAt)}`);
+  if (showsTrend && previous) context.push(`trend vs the scheduled digest of ${slackDate(previous.generatedAt)}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
 
   return {

@@ -30,7 +30,7 @@ export interface DigestInput {
   late?: boolean;
   health: MetricReading;
   p0: MetricReading;
-  /** The last digest posted, for the trend; null values mean that metric was unavailable then. */
+  /** The last scheduled digest posted, for the trend; null values mean that metric was unavailable then. */
   previous?: { health: number | null; p0: number | null; generatedAt: Date } | null;
   activity?: DigestActivity;
 }

@@ -52,8 +52,10 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 /**
- * The reference configuration (thehive_sla_monitor) for severities 1–3, plus a stricter
- * set for 4 (critical), which the reference silently dropped.
+ * The reference configuration's timings (thehive_sla_monitor: 30/45/60 minutes for severities 1–3) plus a
+ * stricter set for 4 (critical), which the reference silently dropped. The reference's notify lists were not
+ * monotonic (severity 1 called the seniors at 45 m, severity 3 never did); these are: a higher severity never
+ * escalates less than a lower one (see `escalationInversions`).
  */
 export const DEFAULT_SLA_POLICY: SlaPolicy = {
   pollIntervalMs: 60_000,
@@ -63,15 +65,15 @@ export const DEFAULT_SLA_POLICY: SlaPolicy = {
     1: {
       enabled: true,
       tiers: [
-        { afterMs: 30 * MINUTE, notify: ['slack', 'sms'] },
-        { afterMs: 45 * MINUTE, notify: ['slack', 'escalate'] },
+        { afterMs: 30 * MINUTE, notify: ['slack'] },
+        { afterMs: 45 * MINUTE, notify: ['slack', 'sms'] },
         { afterMs: 60 * MINUTE, notify: ['slack', 'call'] },
       ],
     },
     2: {
       enabled: true,
       tiers: [
-        { afterMs: 30 * MINUTE, notify: ['sms'] },
+        { afterMs: 30 * MINUTE, notify: ['slack', 'sms'] },
         { afterMs: 45 * MINUTE, notify: ['slack', 'sms'] },
         { afterMs: 60 * MINUTE, notify: ['slack', 'call'] },
       ],
@@ -79,9 +81,9 @@ export const DEFAULT_SLA_POLICY: SlaPolicy = {
     3: {
       enabled: true,
       tiers: [
-        { afterMs: 30 * MINUTE, notify: ['slack'] },
-        { afterMs: 45 * MINUTE, notify: ['slack', 'sms'] },
-        { afterMs: 60 * MINUTE, notify: ['call'] },
+        { afterMs: 30 * MINUTE, notify: ['slack', 'sms'] },
+        { afterMs: 45 * MINUTE, notify: ['slack', 'call'] },
+        { afterMs: 60 * MINUTE, notify: ['slack', 'call', 'escalate'] },
       ],
     },
     4: {
@@ -224,6 +226,31 @@ export function validateOnCall(onCall: OnCall): string[] {
       if (first === undefined) firstIndexOf.set(number, index);
       else problems.push(`${path} repeats ${list}[${first}]`);
     });
+  }
+  return problems;
+}
+
+/**
+ * Where a higher severity escalates less than a lower one: for each way of notifying, the first tier of
+ * the higher severity that uses it must come no later than the lower severity's (or the lower one never
+ * uses it). Disabled severities are left out. Empty when the policy is monotonic.
+ */
+export function escalationInversions(policy: SlaPolicy): string[] {
+  const firstUse = (severity: Severity, method: NotifyMethod): number =>
+    policy.severities[severity].tiers.find((t) => t.notify.includes(method))?.afterMs ?? Number.POSITIVE_INFINITY;
+  const enabled = SEVERITIES.filter((s) => policy.severities[s].enabled);
+  const problems: string[] = [];
+  for (const [i, lower] of enabled.entries()) {
+    for (const higher of enabled.slice(i + 1)) {
+      for (const method of NOTIFY_METHODS) {
+        const low = firstUse(lower, method);
+        const high = firstUse(higher, method);
+        if (high > low) {
+          const when = high === Number.POSITIVE_INFINITY ? 'never' : `only after ${formatDuration(high)}`;
+          problems.push(`severity ${higher} uses ${method} ${when}, severity ${lower} after ${formatDuration(low)}`);
+        }
+      }
+    }
   }
   return problems;
 }

@@ -22,6 +22,7 @@ import {
   slackSnapshot,
   watchWorld,
 } from './page-state.js';
+import type { SlaView, SlaViewSource } from './sla-view.js';
 
 export type { SandboxWorld } from './page-state.js';
 
@@ -32,6 +33,8 @@ export interface PageServerOptions {
   port: number;
   host: string;
   logger: Logger;
+  /** the bot's own view of each TheHive alert's SLA (what it will do next) */
+  slaView?: SlaViewSource;
 }
 
 export interface PageServer {
@@ -83,10 +86,25 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   const publishDuo = () => publish({ type: 'duo', data: duoSnapshot(world.duo, duoOutcomes) });
   const handlers = routes(pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo }));
   const unwatch = watchWorld(world, () => duoOutcomes, publish);
+  const slaView = options.slaView ?? (async () => ({}) as Record<string, SlaView>);
+  // Tiers fire and snoozes start inside the bot, not in a simulator: look at its rows every second.
+  let lastSla = '';
+  const slaTimer = setInterval(() => {
+    slaView()
+      .then((data) => {
+        const frame = JSON.stringify(data);
+        if (frame === lastSla) return;
+        lastSla = frame;
+        publish({ type: 'sla', data });
+      })
+      .catch((err: unknown) => logger.debug('SLA view unavailable', { err }));
+  }, 1000);
+  slaTimer.unref();
 
-  const state = () => ({
+  const state = async () => ({
     slack: slackSnapshot(world.slack),
     hive: hiveSnapshot(world.thehive),
+    sla: await slaView(),
     phone: phoneSnapshot(world.twilio),
     duo: duoSnapshot(world.duo, duoOutcomes),
     nanitor: world.nanitor.state(),
@@ -105,7 +123,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://sandbox.local').pathname;
-    if (req.method === 'GET' && path === '/api/state') return sendJson(res, 200, state());
+    if (req.method === 'GET' && path === '/api/state') return sendJson(res, 200, await state());
     if (req.method === 'GET' && STATIC_FILES[path]) return sendStatic(res, STATIC_FILES[path]);
     const handler = handlers[path];
     if (req.method === 'POST' && handler) {
@@ -147,6 +165,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   return {
     url: `http://${options.host}:${port}/`,
     async close() {
+      clearInterval(slaTimer);
       unwatch();
       for (const socket of sockets) socket.terminate();
       wss.close();

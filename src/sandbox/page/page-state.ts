@@ -10,6 +10,7 @@ import type { SlackSimulator } from '../slack/index.js';
 import type { EphemeralMessage, SlackMessage } from '../slack/types.js';
 import type { TheHiveSimulator } from '../thehive/thehive-simulator.js';
 import type { TwilioSimulator } from '../twilio/twilio-simulator.js';
+import type { SlaView } from './sla-view.js';
 
 export interface SandboxWorld {
   slack: SlackSimulator;
@@ -121,6 +122,7 @@ export type PageEvent =
   | { type: 'slack'; kind: 'message' | 'update' | 'delete'; item: SlackMessage }
   | { type: 'slack'; kind: 'ephemeral'; item: EphemeralMessage }
   | { type: 'hive'; data: ReturnType<typeof hiveSnapshot> }
+  | { type: 'sla'; data: Record<string, SlaView> }
   | { type: 'phone'; data: ReturnType<typeof phoneSnapshot> }
   | { type: 'duo'; data: ReturnType<typeof duoSnapshot> }
   | { type: 'nanitor'; data: ReturnType<NanitorSimulator['state']> };

@@ -253,7 +253,7 @@ function applyEvent(event) {
     return;
   }
   state.world[event.type] = event.data;
-  if (event.type === 'hive') renderHive(state.world);
+  if (event.type === 'hive' || event.type === 'sla') renderHive(state.world);
   if (event.type === 'phone') renderPhone(state.world);
   if (event.type === 'duo') renderDuo(state.world);
   if (event.type === 'nanitor') renderNanitor(state.world, { keepInputs: true });

@@ -28,16 +28,22 @@ function formatAge(ms) {
 
 const clock = (at) => new Date(at).toLocaleTimeString();
 
-/** Where an alert stands against the sandbox SLA policy, as the bot's tiers see it. */
-function tierText(alert, policy, now) {
+/**
+ * What the bot will do about an alert, from the bot's own SLA rows (world.sla, the rows /hive list reads):
+ * the tier it breached, a snooze, and what fires next and when. Words match /hive list's.
+ */
+function tierText(alert, world, now) {
   if (alert.state !== 'New' && alert.state !== 'InProgress' && alert.state !== 'Updated') return '';
-  const rule = policy.severities[alert.severity];
+  const rule = world.policy.severities[alert.severity];
   if (!rule?.enabled) return 'no SLA for this severity';
-  const age = now - alert.createdAt;
-  const passed = rule.tiers.filter((tier) => tier.afterMs <= age).length;
-  const next = rule.tiers[passed];
-  const done = passed ? `tier ${passed}/${rule.tiers.length} due` : 'within SLA';
-  return next ? `${done} · next (${next.notify.join('+')}) in ${formatAge(next.afterMs - age)}` : `${done} · last tier`;
+  const sla = world.sla?.[alert.id];
+  if (!sla) return 'not tracked by the bot yet (it polls TheHive every few seconds)';
+  const parts = [sla.firedTier < 0 ? 'no tier yet' : `tier ${sla.firedTier + 1} of ${sla.tiers} breached`];
+  if (sla.firedLabel === 'high-risk') parts[0] += ' (high-risk)';
+  if (sla.snoozedUntil !== null && sla.snoozedUntil > now) parts.push(`snoozed ${formatAge(sla.snoozedUntil - now)}`);
+  if (!sla.next) parts.push('nothing more due');
+  else parts.push(`next (${sla.next.notify.join('+')}) in ${formatAge(sla.next.at - now)}`);
+  return parts.join(' · ');
 }
 
 export function renderHive(world) {
@@ -59,7 +65,7 @@ export function renderHive(world) {
         node('span', 'alert-case', alert.caseId ? `case #${alert.caseNumber ?? '?'} (${alert.caseId})` : 'no case'),
       );
       card.append(title, row);
-      const tier = tierText(alert, world.policy, now);
+      const tier = tierText(alert, world, now);
       if (tier) card.append(node('div', 'row alert-tier', tier));
       if (!alert.caseId && alert.state !== 'Closed' && alert.state !== 'Ignored') {
         const actions = node('div', 'actions');
