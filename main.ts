@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'winston';
+import { DuoPush } from './src/adapters/duo/duo-push.js';
 import { DuoSecondFactor } from './src/adapters/duo/duo-second-factor.js';
 import { NanitorMetrics } from './src/adapters/nanitor/nanitor-metrics.js';
 import { TheHiveTicketing } from './src/adapters/thehive/thehive-client.js';
@@ -46,7 +47,9 @@ export interface BotOptions {
   /** how long a scheduler lease lasts before another replica may take it over */
   leaseTtlMs?: number;
   /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
-  confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs'>;
+  confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs' | 'pushTuning'>;
+  /** bound on one Duo auth_status long poll (tests: short) */
+  duoStatusTimeoutMs?: number;
   /** identifies this replica in leases and logs */
   replicaId?: string;
 }
@@ -102,6 +105,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         logger,
       })
     : null;
+  const duoPush = config.duoAuthApi
+    ? new DuoPush({ ...config.duoAuthApi, maxSockets: 512, statusTimeoutMs: options.duoStatusTimeoutMs })
+    : null;
   const hive = config.thehive;
   const ticketing = hive
     ? new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger })
@@ -113,8 +119,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
+  const confirm = createConfirmFeature(deps, { secondFactor, push: duoPush, replicaId, ...options.confirm });
   const features: Feature[] = [
-    createConfirmFeature(deps, { secondFactor, ...options.confirm }),
+    confirm,
     createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
   ];
   features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));
@@ -146,7 +153,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   for (const f of features) f.registerSlack?.(app);
 
   const http = new HttpServer(logger.child({ component: 'http' }));
-  registerHealth(http, { db, slack: slack.connection, replica: replicaId, lease: () => lease.isHeld() });
+  registerHealth(http, {
+    db,
+    slack: slack.connection,
+    replica: replicaId,
+    lease: () => lease.isHeld(),
+    duo: () => confirm.duoPushHealth(),
+  });
   for (const f of features) f.registerHttp?.(http);
 
   const port = await http.listen(config.port, options.host);
@@ -167,6 +180,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       for (const f of [...features].reverse())
         await f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err }));
       await lease.stop();
+      duoPush?.close();
       await http.close();
       await db.destroy();
       logger.info('stopped');

@@ -6,7 +6,14 @@ import type { HttpServer } from './server.js';
 /** 200 only when both the database answers and the Slack socket is connected. */
 export function registerHealth(
   http: HttpServer,
-  deps: { db: Db; slack: () => SlackConnection; replica: string; lease: () => boolean },
+  deps: {
+    db: Db;
+    slack: () => SlackConnection;
+    replica: string;
+    lease: () => boolean;
+    /** Duo Push: degraded is reported, but the bot is still up (a "yes" is then escalated as unverified) */
+    duo?: () => 'off' | 'ok' | 'degraded';
+  },
 ): void {
   http.route('GET', '/healthz', async () => {
     let db = 'ok';
@@ -19,7 +26,14 @@ export function registerHealth(
     const ok = db === 'ok' && slack === 'connected';
     return {
       status: ok ? 200 : 503,
-      body: { status: ok ? 'ok' : 'degraded', db, slack, replica: deps.replica, leader: deps.lease() },
+      body: {
+        status: ok ? 'ok' : 'degraded',
+        db,
+        slack,
+        ...(deps.duo ? { duo: deps.duo() } : {}),
+        replica: deps.replica,
+        leader: deps.lease(),
+      },
     };
   });
 }
