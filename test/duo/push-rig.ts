@@ -5,12 +5,38 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BotOptions } from '../../main.js';
 import { DuoSimulator, type SimPush } from '../../src/sandbox/duo/duo-simulator.js';
 import { API_TOKEN } from '../confirm/helpers.js';
 import { type Harness, type HarnessOptions, startHarness } from '../helpers/bot-harness.js';
 
 export const PUSH_IKEY = 'DIPUSHRIGIKEY0000001';
 export const PUSH_SKEY = 'k'.repeat(40);
+
+/** The environment an operator would set for Duo Push (and the prompt as fallback) against this simulator. */
+export function pushEnv(duo: DuoSimulator, policyFile: string, prompt = true): Record<string, string> {
+  const env: Record<string, string> = {
+    POLICY_FILE: policyFile,
+    API_TOKEN,
+    DUO_AUTH_API_IKEY: PUSH_IKEY,
+    DUO_AUTH_API_SKEY: PUSH_SKEY,
+    DUO_AUTH_API_HOST: duo.apiHost,
+    DUO_CA_FILE: duo.caFile,
+  };
+  if (prompt) {
+    Object.assign(env, {
+      DUO_CLIENT_ID: 'DIAAAAAAAAAAAAAAAAAA',
+      DUO_CLIENT_SECRET: 's'.repeat(40),
+      DUO_API_HOST: duo.apiHost,
+    });
+  }
+  return env;
+}
+
+export const PUSH_BOT_OPTIONS: BotOptions = {
+  duoStatusTimeoutMs: 2000,
+  confirm: { pushTuning: { pollIntervalMs: 20, backoffMs: 50, maxBackoffMs: 200, leaseMs: 5000, scanIntervalMs: 200 } },
+};
 
 export interface PushRig {
   h: Harness;
