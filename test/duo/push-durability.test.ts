@@ -233,7 +233,7 @@ describe('two replicas against one MariaDB', { skip: mysql.skip }, () => {
     const pushes = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => waitForPush(duo, u)));
     // Stop the replica that took the clicks' pushes half the time: the other must resume them.
     await a.stop();
-    pushes.forEach((p, i) => duo.authApi!.answer(p.txid, i % 2 === 0 ? 'approve' : 'fraud'));
+    for (const [i, p] of pushes.entries()) duo.authApi!.answer(p.txid, i % 2 === 0 ? 'approve' : 'fraud');
     for (const [i, id] of ids.entries()) {
       const alert = await waitForStatus(b, id, i % 2 === 0 ? 'confirmed' : 'escalated', 10_000);
       assert.equal(alert.history.filter((e) => /^confirm\.(confirmed|escalated)$/.test(e.action)).length, 1);
