@@ -124,7 +124,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     confirm,
     createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
   ];
-  features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));
+  features.push(createDigestFeature(deps, { metrics, activitySources: () => features, ask: confirm.intake }));
 
   // Count handlers in flight so shutdown can let them finish.
   let inFlight = 0;
