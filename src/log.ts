@@ -16,7 +16,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:[REDACTED]@'],
   // secrets passed as query or form parameters
   [
-    /(\b(?:token|access_token|api_key|apikey|key|secret|password|client_secret|code|duo_code|state)=)[^&\s"']+/gi,
+    // `request` is the signed JWT in Duo's authorize URL, which carries the single-use state
+    /(\b(?:token|access_token|api_key|apikey|key|secret|password|client_secret|code|duo_code|state|request)=)[^&\s"']+/gi,
     '$1[REDACTED]',
   ],
 ];

@@ -10,6 +10,8 @@ export interface DuoStateRow {
   alertId: number;
   userId: string;
   expiresAt: number;
+  /** when the state was first used (set on a replay) */
+  usedAt?: number | null;
 }
 
 export type ConsumeResult =
@@ -56,6 +58,7 @@ export class DuoStateStore {
       alertId: Number(r.alert_id),
       userId: String(r.user_id),
       expiresAt: Number(r.expires_at),
+      usedAt: r.used_at === null || r.used_at === undefined ? null : Number(r.used_at),
     };
     if (used !== 1) return { ok: false, reason: 'replayed', row };
     if (row.expiresAt <= now) return { ok: false, reason: 'expired', row };

@@ -15,7 +15,8 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export type SecondFactorOutcome =
   | { ok: true; username: string }
-  | { ok: false; reason: 'denied' | 'wrong_user' | 'error'; detail: string };
+  /** unavailable: the provider could not be reached or did not answer in time (not a failed check) */
+  | { ok: false; reason: 'denied' | 'wrong_user' | 'error' | 'unavailable'; detail: string };
 
 export interface SecondFactorPort {
   readonly name: string;

@@ -107,6 +107,13 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
     return this.store.pending();
   }
 
+  private tokenDelayMs = 0;
+
+  /** Holds every token exchange this long first, as a slow Duo would. */
+  setTokenDelay(ms: number): void {
+    this.tokenDelayMs = ms;
+  }
+
   /** Health check answers `stat: FAIL` while false. */
   setHealthy(healthy: boolean): void {
     this.healthy = healthy;
@@ -156,8 +163,11 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
     if (url.pathname.startsWith(AUTH_API_PREFIX) && this.authApi) reply = await this.authApiCall(req, url);
     else if (req.method === 'POST' && url.pathname === HEALTH_CHECK_PATH) reply = this.healthCheck(await readForm(req));
     else if (req.method === 'GET' && url.pathname === AUTHORIZE_PATH) reply = this.authorize(url);
-    else if (req.method === 'POST' && url.pathname === TOKEN_PATH) reply = this.token(await readForm(req));
-    else if (req.method === 'POST' && url.pathname.startsWith(PROMPT_FORM_PREFIX)) {
+    else if (req.method === 'POST' && url.pathname === TOKEN_PATH) {
+      const form = await readForm(req);
+      if (this.tokenDelayMs > 0) await new Promise((r) => setTimeout(r, this.tokenDelayMs));
+      reply = this.token(form);
+    } else if (req.method === 'POST' && url.pathname.startsWith(PROMPT_FORM_PREFIX)) {
       reply = this.promptForm(decodeURIComponent(url.pathname.slice(PROMPT_FORM_PREFIX.length)), await readForm(req));
     } else {
       reply = json(404, { stat: 'FAIL', code: 40401, message: 'Resource not found', timestamp: this.nowSeconds() });
