@@ -53,7 +53,9 @@ export interface BotOptions {
   /** overrides LEASE_TTL_SECONDS (tests: shorter) */
   leaseTtlMs?: number;
   /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
-  confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs'>;
+  confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs' | 'pushTuning'>;
+  /** bound on one Duo auth_status long poll (tests: short) */
+  duoStatusTimeoutMs?: number;
   /** identifies this replica in leases and logs */
   replicaId?: string;
 }
@@ -120,6 +122,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         }),
       )
     : null;
+  const duoPush = config.duoAuthApi
+    ? new (await import('./src/adapters/duo/duo-push.js')).DuoPush({
+        ...config.duoAuthApi,
+        maxSockets: 512,
+        statusTimeoutMs: options.duoStatusTimeoutMs,
+      })
+    : null;
   const hive = config.thehive;
   const ticketing = hive
     ? measureTicketing(new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger }))
@@ -137,11 +146,12 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
+  const confirm = createConfirmFeature(deps, { secondFactor, push: duoPush, replicaId, ...options.confirm });
   const features: Feature[] = [
-    createConfirmFeature(deps, { secondFactor, ...options.confirm }),
+    confirm,
     createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
   ];
-  features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));
+  features.push(createDigestFeature(deps, { metrics, activitySources: () => features, ask: confirm.intake }));
 
   // Count handlers in flight so shutdown can let them finish.
   let inFlight = 0;
@@ -170,7 +180,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   for (const f of features) f.registerSlack?.(app);
 
   const http = new HttpServer(logger.child({ component: 'http' }));
-  registerHealth(http, { db, slack: slack.connection, replica: replicaId, lease });
+  registerHealth(http, { db, slack: slack.connection, replica: replicaId, lease, duo: () => confirm.duoPushHealth() });
   registerMetricsRoute(http, config.metricsToken);
   const removeMetricSources = addMetricSources({
     pendingConfirmations: pendingConfirmationsIn(db),
@@ -204,6 +214,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         await f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err }));
       await lease.stop();
       removeMetricSources();
+      duoPush?.close();
       await http.close();
       await db.destroy();
       logger.info('stopped');

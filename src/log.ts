@@ -25,7 +25,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)([^/\s:@]{1,256}):([^/\s@]{1,1024})@/gi, '$1$2:[REDACTED]@'],
   // secrets passed as query or form parameters
   [
-    /(\b(?:token|access_token|api_key|apikey|key|secret|password|client_secret|code|duo_code|state)=)[^&\s"']+/gi,
+    // `request` is the signed JWT in Duo's authorize URL, which carries the single-use state
+    /(\b(?:token|access_token|api_key|apikey|key|secret|password|client_secret|code|duo_code|state|request)=)[^&\s"']+/gi,
     '$1[REDACTED]',
   ],
 ];

@@ -27,6 +27,10 @@ export interface Config {
   digest: { schedule: string; tz: string };
   twilio: { accountSid: string; authToken: string; fromNumber: string; apiUrl: string } | null;
   duo: { clientId: string; clientSecret: string; apiHost: string; caFile: string | null } | null;
+  /** Duo Auth API application (Duo Push from the chat); null when DUO_AUTH_API_IKEY is not set */
+  duoAuthApi: { ikey: string; skey: string; host: string; caFile: string | null } | null;
+  /** how a Slack user's Duo username is derived (both Duo paths) */
+  duoUsernameFrom: DuoUsernameFrom;
   logLevel: string;
   policy: Policy;
   /** how long the scheduler lease lasts without renewal before a replica on another host takes over */
@@ -36,6 +40,9 @@ export interface Config {
 }
 
 export type Env = Record<string, string | undefined>;
+
+export const DUO_USERNAME_SOURCES = ['email_local', 'email', 'slack_username'] as const;
+export type DuoUsernameFrom = (typeof DUO_USERNAME_SOURCES)[number];
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
@@ -193,6 +200,7 @@ export function loadConfig(env: Env): Config {
   const leaseTtlSeconds = Number(get('LEASE_TTL_SECONDS') ?? '15');
   if (!(leaseTtlSeconds >= 3 && leaseTtlSeconds <= 300))
     throw new ConfigError('LEASE_TTL_SECONDS must be a number of seconds between 3 and 300');
+  const { duoAuthApi, duoUsernameFrom } = duoAuthApiFrom(get, required, duo?.apiHost ?? null);
 
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -217,6 +225,8 @@ export function loadConfig(env: Env): Config {
     digest: { schedule: digestSchedule, tz },
     twilio,
     duo,
+    duoAuthApi,
+    duoUsernameFrom,
     logLevel,
     policy,
     leaseTtlMs: leaseTtlSeconds * 1000,
@@ -235,7 +245,36 @@ export function secretsOf(c: Config): string[] {
     c.twilio?.authToken,
     c.duo?.clientSecret,
     c.metricsToken,
+    c.duoAuthApi?.skey,
   ].filter((s): s is string => typeof s === 'string');
+}
+
+/** DUO_AUTH_API_*: the Auth API application's keys; its host defaults to DUO_API_HOST. */
+function duoAuthApiFrom(
+  get: (name: string) => string | undefined,
+  required: (name: string, why?: string) => string,
+  promptHost: string | null,
+): Pick<Config, 'duoAuthApi' | 'duoUsernameFrom'> {
+  const from = get('DUO_USERNAME_FROM') ?? 'email_local';
+  if (!(DUO_USERNAME_SOURCES as readonly string[]).includes(from)) {
+    throw new ConfigError(`DUO_USERNAME_FROM must be one of ${DUO_USERNAME_SOURCES.join(', ')}, got '${from}'`);
+  }
+  const duoUsernameFrom = from as DuoUsernameFrom;
+  if (!get('DUO_AUTH_API_IKEY') && !get('DUO_AUTH_API_SKEY')) return { duoAuthApi: null, duoUsernameFrom };
+  const why = 'is required when DUO_AUTH_API_IKEY or DUO_AUTH_API_SKEY is set';
+  const ikey = required('DUO_AUTH_API_IKEY', why);
+  const skey = required('DUO_AUTH_API_SKEY', why);
+  if (!/^DI[A-Z0-9]{18}$/.test(ikey)) throw new ConfigError('DUO_AUTH_API_IKEY must be 20 characters starting with DI');
+  if (skey.length !== 40) throw new ConfigError('DUO_AUTH_API_SKEY must be 40 characters');
+  const host = get('DUO_AUTH_API_HOST') ?? promptHost;
+  if (host === null)
+    throw new ConfigError('DUO_AUTH_API_HOST (or DUO_API_HOST) is required when DUO_AUTH_API_IKEY is set');
+  if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) {
+    throw new ConfigError('DUO_AUTH_API_HOST must be a host name such as api-XXXXXXXX.duosecurity.com');
+  }
+  const caFile = get('DUO_CA_FILE') ?? null;
+  if (caFile !== null && !existsSync(caFile)) throw new ConfigError(`DUO_CA_FILE: ${caFile} does not exist`);
+  return { duoAuthApi: { ikey, skey, host, caFile }, duoUsernameFrom };
 }
 
 function channelId(name: string, v: string): string {

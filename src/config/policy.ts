@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   type ConfirmPolicy,
   DEFAULT_CONFIRM_POLICY,
+  type SecondFactorMode,
   validateConfirmPolicy,
   type Weekday,
 } from '../core/confirm/policy.js';
@@ -74,7 +75,14 @@ function parsePolicy(doc: unknown, source: string): Policy {
 
   if (root.confirm !== undefined) {
     const c = object(root.confirm, 'confirm', fail);
-    onlyKeys(c, ['timeout', 'business_hours', 'max_ignore'], 'confirm', fail);
+    onlyKeys(c, ['timeout', 'business_hours', 'max_ignore', 'second_factor', 'reuse_verification'], 'confirm', fail);
+    if (c.second_factor !== undefined) {
+      policy.confirm.secondFactor = string(c.second_factor, 'confirm.second_factor', fail) as SecondFactorMode;
+    }
+    if (c.reuse_verification === 'off' || c.reuse_verification === 0) policy.confirm.reuseVerificationMs = 0;
+    else if (c.reuse_verification !== undefined) {
+      policy.confirm.reuseVerificationMs = duration(c.reuse_verification, 'confirm.reuse_verification', fail);
+    }
     if (c.timeout !== undefined) policy.confirm.timeoutMs = duration(c.timeout, 'confirm.timeout', fail);
     if (c.max_ignore !== undefined) policy.confirm.maxIgnoreMs = duration(c.max_ignore, 'confirm.max_ignore', fail);
     if (c.business_hours === null) policy.confirm.businessHours = null;

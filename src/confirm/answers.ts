@@ -6,6 +6,7 @@
 import { clampIgnoreDuration, ignoreChoicesFor, mayCreateIgnoreRule } from '../core/confirm/ignore-rules.js';
 import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn } from '../core/escape.js';
+import { withTimeout } from '../with-timeout.js';
 import { verifyMessage } from './blocks.js';
 import { COMMENT_WINDOW_MS, type ConfirmContext, verifyWindowMs } from './context.js';
 import { newDuoState } from './duo-states.js';
@@ -21,11 +22,40 @@ async function load(ctx: ConfirmContext, value: string) {
   return /^\d{1,15}$/.test(value) ? ctx.repo.get(Number(value)) : null;
 }
 
+/** How long the Duo health check may take before the "yes" is escalated as unverifiable. */
+const HEALTH_CHECK_TIMEOUT_MS = 5000;
+
+/** Which second factor checks a "yes": the policy's choice among those configured, or null for none. */
+function secondFactorFor(ctx: ConfirmContext): 'push' | 'prompt' | null {
+  switch (ctx.policy.secondFactor ?? 'auto') {
+    case 'push':
+      return ctx.push ? 'push' : null;
+    case 'prompt':
+      return ctx.secondFactor ? 'prompt' : null;
+    default:
+      return ctx.push ? 'push' : ctx.secondFactor ? 'prompt' : null;
+  }
+}
+
 /** Why a "yes" cannot be checked right now, or null when the second factor is ready. */
-async function secondFactorProblem(ctx: ConfirmContext, duoUsername: string | null): Promise<string | null> {
-  if (!ctx.secondFactor) return 'Duo is not configured, so the answer could not be verified';
-  if (!duoUsername) return 'the user has no email in Slack to derive a Duo username from';
-  if (!(await ctx.secondFactor.healthy())) return 'the Duo health check failed, so the answer could not be verified';
+async function secondFactorProblem(
+  ctx: ConfirmContext,
+  mode: 'push' | 'prompt' | null,
+  duoUsername: string | null,
+): Promise<string | null> {
+  if (mode === null) {
+    const wanted = ctx.policy.secondFactor ?? 'auto';
+    if (wanted === 'push')
+      return 'confirm.second_factor is push, but the Duo Auth API (DUO_AUTH_API_*) is not configured';
+    if (wanted === 'prompt')
+      return 'confirm.second_factor is prompt, but the Duo Universal Prompt (DUO_CLIENT_*) is not configured';
+    return 'Duo is not configured, so the answer could not be verified';
+  }
+  if (!duoUsername) return 'the user has no Duo username (see DUO_USERNAME_FROM) to verify against';
+  // Push: preauth is the health check, and its failure is reported as 2fa_unavailable by the push itself.
+  if (mode === 'push') return null;
+  const healthy = await withTimeout(ctx.secondFactor!.healthy(), HEALTH_CHECK_TIMEOUT_MS).catch(() => false);
+  if (!healthy) return 'the Duo health check failed or timed out, so the answer could not be verified';
   return null;
 }
 
@@ -34,7 +64,9 @@ export async function answerYes(ctx: ConfirmContext, alertValue: string, by: str
   if (!alert) return NO_SUCH_ALERT;
   // Ownership before the (slow) Duo health check; the state machine decides the rest.
   if (alert.userId !== by) return NOT_YOURS;
-  const problem = await secondFactorProblem(ctx, alert.duoUsername);
+  if (alert.status === 'asked' && (await reuseVerification(ctx, alert, by))) return null;
+  const mode = secondFactorFor(ctx);
+  const problem = await secondFactorProblem(ctx, mode, alert.duoUsername);
   if (problem !== null) {
     const moved = await moveAlert(
       ctx,
@@ -54,7 +86,14 @@ export async function answerYes(ctx: ConfirmContext, alertValue: string, by: str
   );
   if (!moved.ok) return moved.message;
   try {
-    await startDuo(ctx, moved.alert, expiresAt, now);
+    if (mode === 'push') {
+      await ctx.pushes.create(alert.id, by, alert.duoUsername!, now);
+      await closeAsk(ctx, moved.alert, ':hourglass_flowing_sand: You answered yes; sending a Duo Push to your phone');
+      ctx.startPush(alert.id);
+    } else {
+      await closeAsk(ctx, moved.alert, ':hourglass_flowing_sand: You answered yes; waiting for Duo');
+      await sendPromptLink(ctx, moved.alert, expiresAt, now);
+    }
   } catch (err) {
     // Left `verifying`, the user would see nothing until the deadline: fail the check now instead.
     ctx.logger.error('confirm: could not start Duo', { alert: alert.id, err });
@@ -65,14 +104,62 @@ export async function answerYes(ctx: ConfirmContext, alertValue: string, by: str
   return null;
 }
 
-/** A single-use state, the Duo link in the user's DM, and the question's buttons taken away. */
-async function startDuo(ctx: ConfirmContext, alert: ConfirmAlert, expiresAt: number, now: number): Promise<void> {
+/**
+ * confirm.reuse_verification: a Duo check this user passed recently (for another alert) stands
+ * for this one too. Audited with the alert whose verification was reused.
+ */
+async function reuseVerification(ctx: ConfirmContext, alert: ConfirmAlert, by: string): Promise<boolean> {
+  const windowMs = ctx.policy.reuseVerificationMs ?? 0;
+  if (windowMs <= 0) return false;
+  const now = ctx.clock.now().getTime();
+  const recent = await ctx.pushes.recentVerification(by, now - windowMs, alert.id);
+  if (!recent) return false;
+  const yes = await moveAlert(
+    ctx,
+    alert,
+    { type: 'answered_yes', by, secondFactor: 'available' },
+    { deadline: now + verifyWindowMs(ctx.policy) },
+  );
+  if (!yes.ok) return false;
+  const verified = await moveAlert(ctx, yes.alert, { type: 'verified', by });
+  if (!verified.ok) return true;
+  await ctx.repo.audit(
+    alert.id,
+    by,
+    'verification_reused',
+    { reusedAlert: recent.alertId, verifiedAt: new Date(recent.at).toISOString() },
+    now,
+  );
+  const minutes = Math.max(1, Math.round((now - recent.at) / 60_000));
+  await closeAsk(
+    ctx,
+    verified.alert,
+    `:white_check_mark: Verified (your Duo check for alert #${recent.alertId} ${minutes} min ago)`,
+  );
+  if (verified.alert.dmChannel) {
+    await say(
+      ctx,
+      verified.alert.dmChannel,
+      `You verified with Duo ${minutes} min ago (alert #${recent.alertId}), so I didn't push again: alert #${alert.id} is confirmed.`,
+    );
+  }
+  return true;
+}
+
+/** A single-use state and the Duo link in the user's DM; the link's message is remembered so it can be taken away. */
+export async function sendPromptLink(
+  ctx: ConfirmContext,
+  alert: ConfirmAlert,
+  expiresAt: number,
+  now: number,
+): Promise<void> {
   if (!alert.dmChannel) throw new Error('there is no DM channel to send the Duo link to');
+  if (!ctx.secondFactor || !alert.duoUsername) throw new Error('the Duo Universal Prompt is not configured');
   const state = newDuoState();
   await ctx.duoStates.insert({ state, alertId: alert.id, userId: alert.userId!, expiresAt }, now);
-  const authUrl = await ctx.secondFactor!.authUrl(alert.duoUsername!, state);
-  await closeAsk(ctx, alert, ':hourglass_flowing_sand: You answered yes; waiting for Duo');
-  await ctx.outbox.post({ channel: alert.dmChannel, ...verifyMessage(alert, authUrl, expiresAt) });
+  const authUrl = await ctx.secondFactor.authUrl(alert.duoUsername, state);
+  const posted = await ctx.outbox.post({ channel: alert.dmChannel, ...verifyMessage(alert, authUrl, expiresAt) });
+  await ctx.duoStates.setDm(state, posted.channel, posted.ts);
 }
 
 export async function answerNo(ctx: ConfirmContext, alertValue: string, by: string): Promise<string | null> {

@@ -13,13 +13,17 @@ import { isSlackUserId } from './intake-validation.js';
 import { moveAlert } from './transitions.js';
 import type { ConfirmAlert } from './types.js';
 
-type Resolved = { kind: 'found'; userId: string; email: string | null } | { kind: 'unknown'; why: string };
+type Resolved =
+  | { kind: 'found'; userId: string; email: string | null; name: string | null }
+  | { kind: 'unknown'; why: string };
 
 const NOT_FOUND_ERRORS = new Set(['user_not_found', 'users_not_found', 'invalid_email', 'user_disabled']);
 
 /** users.info for an ID, users.lookupByEmail for an email. Throws only for transient failures. */
 async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Resolved> {
-  let user: { id?: string; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } } | undefined;
+  let user:
+    | { id?: string; name?: string; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } }
+    | undefined;
   try {
     const res = isSlackUserId(ref)
       ? await ctx.slack.users.info({ user: ref })
@@ -33,7 +37,7 @@ async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Resolved> 
   if (!user?.id) return { kind: 'unknown', why: 'Slack returned no user' };
   if (user.deleted) return { kind: 'unknown', why: 'the Slack account is deactivated' };
   if (user.is_bot || user.id === 'USLACKBOT') return { kind: 'unknown', why: 'the Slack account is a bot' };
-  return { kind: 'found', userId: user.id, email: user.profile?.email ?? null };
+  return { kind: 'found', userId: user.id, email: user.profile?.email ?? null, name: user.name ?? null };
 }
 
 /**
@@ -66,7 +70,7 @@ export async function processAlert(ctx: ConfirmContext, alert: ConfirmAlert): Pr
     { type: 'user_resolved' },
     {
       userId: who.userId,
-      duoUsername: duoUsernameFor(who.email),
+      duoUsername: duoUsernameFor(who.email, ctx.duoUsernameFrom, who.name),
       deadline: computeDeadline(now, ctx.policy).getTime(),
     },
   );

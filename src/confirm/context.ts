@@ -1,10 +1,13 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
+import type { DuoUsernameFrom } from '../config/env.js';
 import type { ConfirmPolicy } from '../core/confirm/policy.js';
-import type { Clock, SecondFactorPort } from '../core/ports.js';
+import type { Clock, PushSecondFactorPort, SecondFactorPort } from '../core/ports.js';
 import type { SlackOutbox } from '../slack/outbox.js';
 import type { DuoStateStore } from './duo-states.js';
 import type { IgnoreRuleStore } from './ignore-rule-store.js';
+import type { PushTuning } from './push/push-runner.js';
+import type { PushStore } from './push/push-store.js';
 import type { KnexConfirmationRepo } from './repository.js';
 
 /** Everything the confirmation flow's parts share; built once by createConfirmFeature. */
@@ -15,6 +18,15 @@ export interface ConfirmContext {
   outbox: SlackOutbox;
   slack: WebClient;
   secondFactor: SecondFactorPort | null;
+  /** Duo Push (Auth API); null when DUO_AUTH_API_* is not set */
+  push: PushSecondFactorPort | null;
+  pushes: PushStore;
+  pushTuning: PushTuning;
+  /** this replica, as the owner of push leases */
+  replicaId: string;
+  /** runs the push for this alert in the background (or joins it when already running) */
+  startPush(alertId: number): void;
+  duoUsernameFrom: DuoUsernameFrom;
   policy: ConfirmPolicy;
   clock: Clock;
   logger: Logger;

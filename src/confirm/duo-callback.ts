@@ -42,6 +42,13 @@ async function settle(ctx: ConfirmContext, query: URLSearchParams): Promise<Outc
     const already = consumed.ok ? '' : ' This link was already used or has expired.';
     return { status: 409, title: 'Nothing to do', message: `${finalWords(alert)}${already}` };
   }
+  if (!consumed.ok && consumed.reason === 'replayed' && (consumed.row.usedAt ?? 0) + SHARE_WAIT_MS > now) {
+    // Usually the same browser loading the link twice while the first exchange is still running:
+    // share that one's outcome instead of failing a genuine user. Only a first load that never
+    // finished (it died) leaves the link "used twice" below.
+    const shared = await sharedOutcome(ctx, alert.id, (consumed.row.usedAt ?? now) + SHARE_WAIT_MS);
+    if (shared) return shared;
+  }
   if (!consumed.ok) {
     const detail = consumed.reason === 'replayed' ? 'the Duo link was used twice' : 'the Duo link expired';
     return fail(
@@ -52,12 +59,26 @@ async function settle(ctx: ConfirmContext, query: URLSearchParams): Promise<Outc
     );
   }
   const duoError = query.get('error');
-  if (duoError) return fail(ctx, alert, `Duo returned an error: ${duoError}`, 'Duo could not complete the check.');
+  if (duoError) {
+    // Duo's error text reaches the log, the audit and the channel: cut it first.
+    const description = (query.get('error_description') ?? '').slice(0, 300);
+    const detail = `Duo returned an error: ${duoError.slice(0, 100)}${description ? ` (${description})` : ''}`;
+    return fail(ctx, alert, detail, 'Duo could not complete the check.');
+  }
   if (code === '') return fail(ctx, alert, 'the callback carried no Duo code', 'The link is missing the Duo code.');
   if (!ctx.secondFactor || !alert.duoUsername) {
     return fail(ctx, alert, 'Duo is not configured', 'Duo is not configured on this bot.');
   }
   const outcome = await ctx.secondFactor.verify(code, alert.duoUsername);
+  if (!outcome.ok && outcome.reason === 'unavailable') {
+    return fail(
+      ctx,
+      alert,
+      outcome.detail,
+      'Duo could not be reached, so it could not check it was you.',
+      'unavailable',
+    );
+  }
   if (!outcome.ok) return fail(ctx, alert, `${outcome.reason}: ${outcome.detail}`, 'Duo did not confirm it was you.');
   const moved = await moveAlert(ctx, alert, { type: 'verified', by: alert.userId! });
   if (!moved.ok) return { status: 409, title: 'Nothing to do', message: moved.message };
@@ -70,11 +91,35 @@ async function settle(ctx: ConfirmContext, query: URLSearchParams): Promise<Outc
   return { status: 200, title: 'Verified', message: 'Thanks — it was you. You can close this window.' };
 }
 
-async function fail(ctx: ConfirmContext, alert: ConfirmAlert, detail: string, what: string): Promise<Outcome> {
+/** How long a second load of a link waits for the first one's exchange (which is bounded at 10 s). */
+const SHARE_WAIT_MS = 15_000;
+
+/** The first load's outcome once it has one; null when it never came (that load died). */
+async function sharedOutcome(ctx: ConfirmContext, alertId: number, until: number): Promise<Outcome | null> {
+  for (;;) {
+    const alert = await ctx.repo.get(alertId);
+    if (!alert) return { status: 404, title: 'Unknown alert', message: 'The alert for this link no longer exists.' };
+    if (alert.status === 'confirmed') {
+      return { status: 200, title: 'Verified', message: 'Thanks — it was you. You can close this window.' };
+    }
+    if (alert.status !== 'verifying') return { status: 409, title: 'Nothing to do', message: finalWords(alert) };
+    if (ctx.clock.now().getTime() >= until) return null;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function fail(
+  ctx: ConfirmContext,
+  alert: ConfirmAlert,
+  detail: string,
+  what: string,
+  kind: 'failed' | 'unavailable' = 'failed',
+): Promise<Outcome> {
+  const by = alert.userId!;
   const moved = await moveAlert(
     ctx,
     alert,
-    { type: 'verification_failed', by: alert.userId!, detail },
+    kind === 'failed' ? { type: 'verification_failed', by, detail } : { type: 'verification_unavailable', by, detail },
     { outcomeDetail: detail },
   );
   if (!moved.ok) return { status: 409, title: 'Nothing to do', message: moved.message };

@@ -10,6 +10,8 @@ export interface DuoStateRow {
   alertId: number;
   userId: string;
   expiresAt: number;
+  /** when the state was first used (set on a replay) */
+  usedAt?: number | null;
 }
 
 export type ConsumeResult =
@@ -35,6 +37,17 @@ export class DuoStateStore {
     });
   }
 
+  /** The DM that carries this state's link, so the link can be taken away once the alert is settled. */
+  async setDm(state: string, channel: string, ts: string): Promise<void> {
+    await this.db('confirm_duo_states').where({ state }).update({ dm_channel: channel, dm_ts: ts });
+  }
+
+  /** The link DMs of this alert that are still on screen. */
+  async dmsOf(alertId: number): Promise<{ channel: string; ts: string }[]> {
+    const rows = await this.db('confirm_duo_states').where({ alert_id: alertId }).whereNotNull('dm_ts');
+    return rows.map((r: Record<string, unknown>) => ({ channel: String(r.dm_channel), ts: String(r.dm_ts) }));
+  }
+
   async consume(state: string, now: number): Promise<ConsumeResult> {
     if (state.length < 22 || state.length > 64) return { ok: false, reason: 'unknown' };
     const used = await this.db('confirm_duo_states').where({ state }).whereNull('used_at').update({ used_at: now });
@@ -45,6 +58,7 @@ export class DuoStateStore {
       alertId: Number(r.alert_id),
       userId: String(r.user_id),
       expiresAt: Number(r.expires_at),
+      usedAt: r.used_at === null || r.used_at === undefined ? null : Number(r.used_at),
     };
     if (used !== 1) return { ok: false, reason: 'replayed', row };
     if (row.expiresAt <= now) return { ok: false, reason: 'expired', row };

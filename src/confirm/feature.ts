@@ -3,7 +3,7 @@
  * State lives in the database; this object only wires the parts and tracks background work
  * so `stop()` can let it finish.
  */
-import type { SecondFactorPort } from '../core/ports.js';
+import type { PushSecondFactorPort, SecondFactorPort } from '../core/ports.js';
 import type { Feature, FeatureActivity, FeatureDeps } from '../feature.js';
 import { processAlert } from './asking.js';
 import type { ConfirmContext } from './context.js';
@@ -11,15 +11,28 @@ import { DeadlineScheduler } from './deadline-scheduler.js';
 import { DuoStateStore } from './duo-states.js';
 import { registerConfirmRoutes } from './http-routes.js';
 import { IgnoreRuleStore } from './ignore-rule-store.js';
+import { PushPoller } from './push/push-poller.js';
+import { DEFAULT_PUSH_TUNING, type PushTuning } from './push/push-runner.js';
+import { PushStore } from './push/push-store.js';
 import { KnexConfirmationRepo } from './repository.js';
 import { commentHandler, registerConfirmListeners, testAlertHandler } from './slack-listeners.js';
 import { moveAlert } from './transitions.js';
 import type { ConfirmAlert, IntakeInput, IntakeResult } from './types.js';
 
-export type ConfirmFeature = Feature & { intake(input: IntakeInput): Promise<IntakeResult> };
+export type ConfirmFeature = Feature & {
+  intake(input: IntakeInput): Promise<IntakeResult>;
+  /** Duo Push's state for /healthz: off (not configured), ok, or degraded (keys refused, unreachable) */
+  duoPushHealth(): 'off' | 'ok' | 'degraded';
+};
 
 export interface ConfirmFeatureOptions {
   secondFactor: SecondFactorPort | null;
+  /** Duo Push through the Auth API; null when DUO_AUTH_API_* is not set */
+  push?: PushSecondFactorPort | null;
+  /** push polling tuning (tests shorten it) and how often lapsed pushes are looked for (default 5 s) */
+  pushTuning?: Partial<PushTuning> & { scanIntervalMs?: number };
+  /** identifies this replica as the owner of push leases */
+  replicaId?: string;
   /**
    * how often the lease holder re-runs the sweep of unfinished work and re-reads the earliest
    * deadline, which bounds how late a deadline set on another replica fires (default 30 s)
@@ -45,6 +58,9 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
   let scheduler: DeadlineScheduler | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
   const stopping = new AbortController();
+  const push = opts.push ?? null;
+  let poller: PushPoller | null = null;
+  let pushHealth: 'off' | 'ok' | 'degraded' = push ? 'degraded' : 'off';
   const ctx: ConfirmContext = {
     repo,
     duoStates: new DuoStateStore(deps.db),
@@ -59,7 +75,28 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     stopping: stopping.signal,
     changed: () => scheduler?.rearm(),
+    push,
+    pushes: new PushStore(deps.db),
+    pushTuning: { ...DEFAULT_PUSH_TUNING, ...opts.pushTuning },
+    replicaId: opts.replicaId ?? 'replica',
+    startPush: (alertId) => poller?.kick(alertId),
+    duoUsernameFrom: deps.config.duoUsernameFrom ?? 'email_local',
   };
+  poller = push ? new PushPoller(ctx, opts.pushTuning?.scanIntervalMs ?? 5000, track) : null;
+
+  /** /auth/v2/check: one clear line when the keys are wrong; /healthz shows Duo degraded, not the bot down. */
+  const checkPush = async () => {
+    if (!push) return;
+    const r = await push.check();
+    const was = pushHealth;
+    pushHealth = r.ok ? 'ok' : 'degraded';
+    if (!r.ok)
+      logger.error(
+        `confirm: Duo Push is not working: ${r.detail}; a "yes" is escalated as 2fa_unavailable until it is fixed`,
+      );
+    else if (was !== 'ok') logger.info('confirm: Duo Auth API keys accepted (/auth/v2/check)');
+  };
+  let pushCheckTimer: NodeJS.Timeout | null = null;
 
   const runInBackground = (what: string, work: () => Promise<void>) => {
     void track(work()).catch((err: unknown) => logger.error(`confirm: ${what} failed`, { err }));
@@ -108,6 +145,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     helpLines: ['• `test` — send yourself a harmless test security alert, to see how confirmation works'],
     dmHandlers: [testAlertHandler(raiseTestAlert), commentHandler(ctx)],
     intake,
+    duoPushHealth: () => pushHealth,
     registerSlack(app) {
       registerConfirmListeners(app, ctx, track);
     },
@@ -115,11 +153,19 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
       registerConfirmRoutes(http, { ctx, db: deps.db, apiToken: deps.config.apiToken, intake });
     },
     async start() {
+      const mode = ctx.policy.secondFactor ?? 'auto';
+      const using = mode === 'prompt' || (mode === 'auto' && !push) ? opts.secondFactor : push;
       logger.info(
-        opts.secondFactor
-          ? `confirm: on, verifying "yes" answers with ${opts.secondFactor.name}`
-          : 'confirm: on, but DUO_* is not set, so a "yes" is escalated as unverified (2fa_unavailable)',
+        using
+          ? `confirm: on, verifying "yes" answers with ${using.name} (confirm.second_factor: ${mode})`
+          : `confirm: on, but no Duo application for confirm.second_factor: ${mode} is set, so a "yes" is escalated as unverified (2fa_unavailable)`,
       );
+      if (push) {
+        runInBackground('Duo Auth API check', checkPush);
+        pushCheckTimer = setInterval(() => runInBackground('Duo Auth API check', checkPush), 60_000);
+        pushCheckTimer.unref();
+        poller?.start();
+      }
       if (deps.config.apiToken === null) logger.info('confirm: REST API off (API_TOKEN is not set)');
       scheduler = new DeadlineScheduler(repo, deps.lease, deps.clock, fireDue, logger);
       scheduler.start();
@@ -136,9 +182,12 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     async stop() {
       stopping.abort();
       if (sweepTimer) clearInterval(sweepTimer);
+      if (pushCheckTimer) clearInterval(pushCheckTimer);
+      await poller?.stop();
       await scheduler?.stop();
       const pending = Promise.allSettled([...inFlight]);
       await Promise.race([pending, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+      await poller?.releaseAll();
     },
     async activity(since: Date): Promise<FeatureActivity> {
       const counts = await repo.countTransitionsSince(since.getTime());

@@ -3,7 +3,7 @@ import type { Feature, FeatureDeps } from '../feature.js';
 import { DigestRepository } from './digest-repository.js';
 import { DigestScheduler } from './digest-scheduler.js';
 import { DigestService } from './digest-service.js';
-import { registerSecopsCommand } from './secops-command.js';
+import { type AskFn, registerSecopsCommand } from './secops-command.js';
 
 export { DigestRepository, type StoredDigest } from './digest-repository.js';
 export { DigestService } from './digest-service.js';
@@ -13,6 +13,8 @@ export interface DigestFeatureOptions {
   metrics: MetricsPort | null;
   /** every feature of the bot; those with `activity` add their last-24-h figures */
   activitySources: () => Feature[];
+  /** `/secops ask`: the confirmation feature's intake */
+  ask?: AskFn;
 }
 
 /** The daily SecOps digest: scheduled posts to the digest channel and `/secops status`. */
@@ -24,7 +26,7 @@ export function createDigestFeature(deps: FeatureDeps, opts: DigestFeatureOption
     name: 'digest',
     helpLines: ['• `/secops status` (in a channel) — the SecOps digest now: Nanitor health score, P0 issues, trend'],
     registerSlack(app) {
-      registerSecopsCommand(app, { service, logger: deps.logger });
+      registerSecopsCommand(app, { service, logger: deps.logger, responders: deps.responders, ask: opts.ask });
     },
     async start() {
       if (!scheduler) {

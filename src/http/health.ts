@@ -11,7 +11,14 @@ import type { HttpServer } from './server.js';
  */
 export function registerHealth(
   http: HttpServer,
-  deps: { db: Db; slack: () => SlackConnection; replica: string; lease: Pick<LeaseKeeper, 'isHeld' | 'holderNow'> },
+  deps: {
+    db: Db;
+    slack: () => SlackConnection;
+    replica: string;
+    lease: Pick<LeaseKeeper, 'isHeld' | 'holderNow'>;
+    /** Duo Push: degraded is reported, but the bot is still up (a "yes" is then escalated as unverified) */
+    duo?: () => 'off' | 'ok' | 'degraded';
+  },
 ): void {
   http.route('GET', '/healthz', async () => {
     let db = 'ok';
@@ -30,6 +37,7 @@ export function registerHealth(
         status: ok ? 'ok' : 'degraded',
         db,
         slack,
+        ...(deps.duo ? { duo: deps.duo() } : {}),
         replica: deps.replica,
         leader,
         leaseHolder: db === 'ok' ? deps.lease.holderNow() : null,

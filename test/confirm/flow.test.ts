@@ -75,7 +75,10 @@ describe('confirm flow: yes / no / Duo / escalation', () => {
   it('yes → a state already used (first callback died midway) → escalated/2fa_failed', async () => {
     const id = await raise(h(), 'U0DAVE');
     const link = await yesAndLink(h(), 'U0DAVE', id);
-    await db()('confirm_duo_states').where({ alert_id: id }).update({ used_at: Date.now() });
+    // The first load claimed the state a minute ago and never finished.
+    await db()('confirm_duo_states')
+      .where({ alert_id: id })
+      .update({ used_at: Date.now() - 60_000 });
     const page = await finishDuo(h(), rig.duo!, link, 'allow');
     assert.equal(page.status, 403);
     assert.match(page.html, /already used/);

@@ -169,8 +169,8 @@ describe('/secops status, help and usage (real Bolt, Nanitor simulator)', () => 
 
   it('in a channel the bot is not in, shows the digest to the asker only', async () => {
     const mark = h.sim.mark();
-    h.sim.slashCommand('U0ALICE', 'C0GENERAL', '/secops', 'status');
-    const shown = await h.sim.waitForEphemeral((e) => e.user === 'U0ALICE' && /Daily SecOps Status/.test(e.text), {
+    h.sim.slashCommand('U0CAROL', 'C0GENERAL', '/secops', 'status');
+    const shown = await h.sim.waitForEphemeral((e) => e.user === 'U0CAROL' && /Daily SecOps Status/.test(e.text), {
       since: mark,
       ...WAIT,
     });

@@ -23,6 +23,8 @@ export interface DuoSecondFactorOptions {
   redirectUrl: string;
   /** PEM CA to trust for apiHost instead of Duo's pinned CAs (DUO_CA_FILE). */
   caFile?: string;
+  /** bound on every call to Duo (health check, token exchange); default 10 s */
+  timeoutMs?: number;
   logger: Logger;
 }
 
@@ -46,6 +48,7 @@ export class DuoSecondFactor implements SecondFactorPort {
     } catch (err) {
       throw new SecOpsError('config', `Duo client configuration rejected: ${errorMessage(err)}`, { cause: err });
     }
+    boundEveryCall(this.client, options.timeoutMs ?? 10_000);
     if (options.caFile !== undefined) {
       trustCaInsteadOfDuoPins(this.client, readCaFile(options.caFile));
       this.logger.info('duo: trusting DUO_CA_FILE instead of the pinned Duo CAs', { apiHost: options.apiHost });
@@ -83,6 +86,8 @@ export class DuoSecondFactor implements SecondFactorPort {
         return { ok: false, reason: 'wrong_user', detail: 'Duo answered for a different user' };
       }
       this.logger.warn('duo: code exchange failed', { username, error: errorMessage(err) });
+      if (isUnreachable(err))
+        return { ok: false, reason: 'unavailable', detail: `Duo could not be reached: ${errorMessage(err)}` };
       return { ok: false, reason: 'error', detail: errorMessage(err) };
     }
     if (token.preferred_username !== username) {
@@ -149,7 +154,51 @@ function trustCaInsteadOfDuoPins(client: Client, caPem: string): void {
   transport.defaults.httpsAgent = new Agent({ ca: caPem });
 }
 
+/** Duo's own error text can be anything (a 40 KB error_description was seen): it is cut before it is logged or stored. */
+const MAX_ERROR_TEXT = 300;
+
 function errorMessage(err: unknown): string {
-  if (err instanceof DuoException && err.inner !== undefined) return `${err.message} (${err.inner.message})`;
-  return err instanceof Error ? err.message : String(err);
+  const text =
+    err instanceof DuoException && err.inner !== undefined
+      ? `${err.message} (${err.inner.message})`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
+}
+
+/**
+ * A Duo outage rather than an answer: no HTTP response at all (refused, reset, DNS, our time-out)
+ * or a 5xx. Reported as 2fa_unavailable, never as a failed check.
+ */
+function isUnreachable(err: unknown): boolean {
+  const inner =
+    err instanceof DuoException
+      ? (err.inner as { response?: { status?: number }; code?: string } | undefined)
+      : undefined;
+  if (!inner) return false;
+  const status = inner.response?.status;
+  return status === undefined ? NETWORK_FAILURES.has(inner.code ?? '') : status >= 500;
+}
+
+/** Connection-level failures; a TLS trust failure (wrong CA) is a configuration error, not an outage. */
+const NETWORK_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+/** The client's axios instance has no time-out by default: a Duo that accepts and never answers would hang the click. */
+function boundEveryCall(client: Client, timeoutMs: number): void {
+  const transport = (client as unknown as { axios?: { defaults?: { timeout?: number } } }).axios;
+  if (transport?.defaults === undefined) {
+    throw new SecOpsError('config', 'this @duosecurity/duo_universal version has no axios instance to bound');
+  }
+  transport.defaults.timeout = timeoutMs;
 }

@@ -20,7 +20,16 @@ export interface ConfirmPolicy {
   /** When set, the timeout only runs inside these hours. */
   businessHours: BusinessHours | null;
   maxIgnoreMs: number;
+  /** how a "yes" is verified: push straight to the phone, the Universal Prompt link, or push when configured */
+  secondFactor?: SecondFactorMode;
+  /** a Duo verification this recent (for another alert of the same user) is reused; 0 = never */
+  reuseVerificationMs?: number;
 }
+
+export type SecondFactorMode = 'auto' | 'push' | 'prompt';
+export const SECOND_FACTOR_MODES: readonly SecondFactorMode[] = ['auto', 'push', 'prompt'];
+/** Longer than this, a reused verification no longer says much about who is at the keyboard now. */
+export const MAX_REUSE_VERIFICATION_MS = 60 * 60_000;
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -29,6 +38,8 @@ export const DEFAULT_CONFIRM_POLICY: ConfirmPolicy = Object.freeze({
   timeoutMs: 2 * HOUR_MS,
   businessHours: null,
   maxIgnoreMs: 4 * HOUR_MS,
+  secondFactor: 'auto',
+  reuseVerificationMs: 0,
 });
 
 /** Index = `Date#getUTCDay()`. */
@@ -65,6 +76,13 @@ export function validateConfirmPolicy(p: ConfirmPolicy): string[] {
   }
   if (!isPositiveDuration(p.maxIgnoreMs)) {
     problems.push(`confirm.max_ignore: must be a positive duration, got ${p.maxIgnoreMs}`);
+  }
+  if (p.secondFactor !== undefined && !SECOND_FACTOR_MODES.includes(p.secondFactor)) {
+    problems.push(`confirm.second_factor: must be one of ${SECOND_FACTOR_MODES.join(', ')}, got '${p.secondFactor}'`);
+  }
+  const reuse = p.reuseVerificationMs ?? 0;
+  if (!(reuse >= 0 && reuse <= MAX_REUSE_VERIFICATION_MS)) {
+    problems.push('confirm.reuse_verification: must be a duration of at most 1h (or 0 for off)');
   }
   const hours = p.businessHours;
   if (hours === null) return problems;

@@ -26,6 +26,8 @@ export type ConfirmEvent =
   | { type: 'verified'; by: string }
   /** verifying → escalated/2fa_failed */
   | { type: 'verification_failed'; by: string; detail: string }
+  /** verifying → escalated/2fa_unavailable: the check could not be done (bypass user, Duo down, no device) */
+  | { type: 'verification_unavailable'; by: string; detail: string }
   /** asked|verifying → escalated/no_response, once the deadline has passed */
   | { type: 'timed_out' };
 
@@ -132,6 +134,11 @@ export function transition(alert: ConfirmAlertView, event: ConfirmEvent, now: Da
       break;
     case 'verification_failed':
       if (from === 'verifying') return move(from, 'escalated', event, { detail: event.detail }, '2fa_failed');
+      break;
+    case 'verification_unavailable':
+      if (from === 'verifying') {
+        return move(from, 'escalated', event, { detail: event.detail }, '2fa_unavailable');
+      }
       break;
     case 'timed_out':
       if (from === 'asked' || from === 'verifying') return timeOut(alert, from, event, now);

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBody } from '../read-body.js';
 import { listen } from '../sim-http.js';
+import { type AuthApiOptions, DuoAuthApi } from './auth-api.js';
 import { type AuthorizeParse, type PromptRequest, parseAuthorizeRequest } from './duo-authorize-request.js';
 import { buildIdTokenClaims, type DuoDecision } from './duo-id-token.js';
 import { DuoPromptStore, type PendingPrompt } from './duo-prompt-store.js';
@@ -22,6 +23,7 @@ import { signHs512, verifyHs512 } from './hs512-jwt.js';
 import { renderErrorPage, renderPromptPage } from './prompt-page.js';
 import { generateTestTls } from './test-ca.js';
 
+export type { PreauthSetting, PushAnswer, SimPush } from './auth-api.js';
 export type { DuoDecision } from './duo-id-token.js';
 export type { PendingPrompt } from './duo-prompt-store.js';
 
@@ -34,9 +36,12 @@ export interface DuoSimulatorOptions {
   codeTtlMs?: number;
   /** Clock for prompt/code expiry and JWT time checks; tests may shift it. */
   now?: () => number;
+  /** Also serve the Auth API (Duo Push) for an "Auth API" application with these keys. */
+  authApi?: Omit<AuthApiOptions, 'now'>;
 }
 
 const HEALTH_CHECK_PATH = '/oauth/v1/health_check';
+const AUTH_API_PREFIX = '/auth/v2/';
 const AUTHORIZE_PATH = '/oauth/v1/authorize';
 const TOKEN_PATH = '/oauth/v1/token';
 const PROMPT_FORM_PREFIX = '/frame/v4/prompt/';
@@ -47,6 +52,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
   private healthy = true;
+  /** The Auth API (push) side; null unless started with `authApi`. */
+  readonly authApi: DuoAuthApi | null;
 
   private constructor(
     private readonly options: DuoSimulatorOptions,
@@ -62,6 +69,7 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
     readonly apiHost: string,
   ) {
     super();
+    this.authApi = options.authApi ? new DuoAuthApi({ ...options.authApi, now }) : null;
   }
 
   static async start(options: DuoSimulatorOptions): Promise<DuoSimulator> {
@@ -97,6 +105,13 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
 
   pending(): PendingPrompt[] {
     return this.store.pending();
+  }
+
+  private tokenDelayMs = 0;
+
+  /** Holds every token exchange this long first, as a slow Duo would. */
+  setTokenDelay(ms: number): void {
+    this.tokenDelayMs = ms;
   }
 
   /** Health check answers `stat: FAIL` while false. */
@@ -145,15 +160,38 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     let reply: Reply;
-    if (req.method === 'POST' && url.pathname === HEALTH_CHECK_PATH) reply = this.healthCheck(await readForm(req));
+    if (url.pathname.startsWith(AUTH_API_PREFIX) && this.authApi) reply = await this.authApiCall(req, url);
+    else if (req.method === 'POST' && url.pathname === HEALTH_CHECK_PATH) reply = this.healthCheck(await readForm(req));
     else if (req.method === 'GET' && url.pathname === AUTHORIZE_PATH) reply = this.authorize(url);
-    else if (req.method === 'POST' && url.pathname === TOKEN_PATH) reply = this.token(await readForm(req));
-    else if (req.method === 'POST' && url.pathname.startsWith(PROMPT_FORM_PREFIX)) {
+    else if (req.method === 'POST' && url.pathname === TOKEN_PATH) {
+      const form = await readForm(req);
+      if (this.tokenDelayMs > 0) await new Promise((r) => setTimeout(r, this.tokenDelayMs));
+      reply = this.token(form);
+    } else if (req.method === 'POST' && url.pathname.startsWith(PROMPT_FORM_PREFIX)) {
       reply = this.promptForm(decodeURIComponent(url.pathname.slice(PROMPT_FORM_PREFIX.length)), await readForm(req));
     } else {
       reply = json(404, { stat: 'FAIL', code: 40401, message: 'Resource not found', timestamp: this.nowSeconds() });
     }
     res.writeHead(reply.status, { ...reply.headers, 'cache-control': 'no-store' }).end(reply.body);
+  }
+
+  private async authApiCall(req: IncomingMessage, url: URL): Promise<Reply> {
+    const body = req.method === 'POST' ? (await readBody(req, MAX_BODY_BYTES)).toString('utf8') : '';
+    const contentType = String(req.headers['content-type'] ?? '');
+    const params =
+      req.method === 'POST'
+        ? new URLSearchParams(contentType.startsWith('application/json') ? '' : body)
+        : url.searchParams;
+    const reply = await this.authApi!.handle({
+      method: req.method ?? 'GET',
+      host: String(req.headers.host ?? ''),
+      path: url.pathname,
+      headers: req.headers as Record<string, string | string[] | undefined>,
+      params,
+      body,
+      contentType,
+    });
+    return json(reply.status, reply.body);
   }
 
   private healthCheck(form: URLSearchParams): Reply {

@@ -1,0 +1,283 @@
+/**
+ * One Duo Push from "yes" to its outcome: preauth → push → poll auth_status → apply. Runs on the
+ * replica holding the push's lease; every step re-reads the row, so a restart resumes where the
+ * last process stopped (a push already sent is polled, never sent again). The alert's status
+ * change is the compare-and-set that makes applying a result happen once.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { ignoreChoicesFor } from '../../core/confirm/ignore-rules.js';
+import type { ConfirmEvent } from '../../core/confirm/state-machine.js';
+import type { PushPreauth, PushStatus } from '../../core/ports.js';
+import { isSecOpsError } from '../../errors.js';
+import { sendPromptLink } from '../answers.js';
+import { confirmedMessage } from '../blocks.js';
+import type { ConfirmContext } from '../context.js';
+import { closeAsk } from '../escalation.js';
+import { moveAlert } from '../transitions.js';
+import type { ConfirmAlert } from '../types.js';
+import { pushSentMessage, pushSettledMessage, sendDm, updateDm } from './push-dm.js';
+import type { PushRow } from './push-store.js';
+
+export interface PushTuning {
+  /** how long a claim on a push lasts without renewal (must exceed one long poll) */
+  leaseMs: number;
+  /** the least time between two auth_status calls for one push */
+  pollIntervalMs: number;
+  /** the first wait after a 429 or a failed call; doubles per failure */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** failed calls in a row before the check is given up as 2fa_unavailable (429s do not count) */
+  maxFailures: number;
+}
+
+export const DEFAULT_PUSH_TUNING: PushTuning = {
+  leaseMs: 60_000,
+  pollIntervalMs: 1000,
+  backoffMs: 1000,
+  maxBackoffMs: 32_000,
+  maxFailures: 5,
+};
+
+type Step = 'again' | 'stop';
+
+export async function runPush(ctx: ConfirmContext, alertId: number, owner: string, signal: AbortSignal): Promise<void> {
+  const tuning = ctx.pushTuning;
+  if (!(await ctx.pushes.claim(alertId, owner, ctx.clock.now().getTime(), tuning.leaseMs))) return;
+  try {
+    for (;;) {
+      if (signal.aborted) return;
+      const row = await ctx.pushes.get(alertId);
+      if (!row || row.stage === 'done') return;
+      const alert = await ctx.repo.get(alertId);
+      if (alert?.status !== 'verifying') {
+        await abandon(ctx, row, alert);
+        return;
+      }
+      const now = ctx.clock.now().getTime();
+      if (row.pollAfter !== null && row.pollAfter > now) await sleep(row.pollAfter - now, signal);
+      // Renewal before every call: a replica that lost its lease stops here.
+      if (!(await ctx.pushes.claim(alertId, owner, ctx.clock.now().getTime(), tuning.leaseMs))) return;
+      let next: Step;
+      try {
+        next = await step(ctx, row, alert, signal);
+      } catch (err) {
+        next = await failed(ctx, row, alert, err);
+      }
+      if (next === 'stop') return;
+    }
+  } finally {
+    await ctx.pushes.release(alertId, owner).catch(() => {});
+  }
+}
+
+async function step(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, signal: AbortSignal): Promise<Step> {
+  const port = ctx.push!;
+  if (row.stage === 'new') return preauthAndPush(ctx, row, alert, await port.preauth(row.username));
+  if (row.stage === 'pushing' || row.txid === null) {
+    // We died between recording the push and learning its txid: Duo may have sent it, so never again.
+    return settle(
+      ctx,
+      row,
+      alert,
+      'unavailable',
+      'the bot restarted while sending the Duo Push; it is not sent a second time',
+      'not completed (the bot restarted while sending it)',
+    );
+  }
+  const started = Date.now();
+  const s = await port.status(row.txid);
+  if (row.failures > 0) await ctx.pushes.backoff(row.alertId, 0, 0);
+  if (s.result === 'waiting') {
+    const quick = ctx.pushTuning.pollIntervalMs - (Date.now() - started);
+    if (quick > 0) await sleep(quick, signal);
+    return 'again';
+  }
+  return applyStatus(ctx, row, alert, s);
+}
+
+async function preauthAndPush(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, pre: PushPreauth): Promise<Step> {
+  const who = row.username;
+  switch (pre.kind) {
+    case 'bypass':
+      return settle(
+        ctx,
+        row,
+        alert,
+        'unavailable',
+        `Duo lets ${who} in without a second factor (bypass: ${pre.detail}), so a "yes" cannot be verified`,
+        'not possible: Duo bypasses the check for you',
+      );
+    case 'deny':
+      return settle(ctx, row, alert, 'failed', `Duo refused ${who} before any push (${pre.detail})`, 'refused by Duo');
+    case 'enroll':
+    case 'no_push_device': {
+      const why = pre.kind === 'enroll' ? `${who} is not enrolled in Duo` : `${who} has no device that takes Duo Push`;
+      if (ctx.secondFactor && alert.dmChannel) {
+        await ctx.pushes.finish(row.alertId, 'fallback', pre.kind, ctx.clock.now().getTime());
+        await ctx.repo.audit(alert.id, 'system', 'push_fallback', { why: pre.kind }, ctx.clock.now().getTime());
+        await sendPromptLink(
+          ctx,
+          alert,
+          alert.deadline ?? ctx.clock.now().getTime() + 10 * 60_000,
+          ctx.clock.now().getTime(),
+        );
+        return 'stop';
+      }
+      return settle(
+        ctx,
+        row,
+        alert,
+        'unavailable',
+        `${why} and the Universal Prompt is not configured`,
+        'not possible: no phone for Duo Push',
+      );
+    }
+    case 'push':
+      break;
+  }
+  const now = ctx.clock.now().getTime();
+  const code = pre.verification?.code ?? null;
+  if (!(await ctx.pushes.markPushing(row.alertId, ctx.replicaId, pre.device.name, code, now))) return 'again';
+  const { txid } = await ctx.push!.push(row.username, pre.device, pushInfo(alert), pre.verification?.txid ?? null);
+  await ctx.pushes.markPushed(row.alertId, txid, ctx.clock.now().getTime());
+  await ctx.repo.audit(alert.id, 'system', 'push_sent', { device: pre.device.name, verifiedPush: code !== null }, now);
+  if (alert.dmChannel) {
+    const ts = await sendDm(ctx, alert.dmChannel, pushSentMessage(alert, pre.device.name, code));
+    if (ts) await ctx.pushes.setDmTs(row.alertId, ts);
+  }
+  return 'again';
+}
+
+function pushInfo(alert: ConfirmAlert) {
+  const details: Record<string, string> = { Alert: `#${alert.id} ${alert.title}`.slice(0, 200) };
+  if (alert.reason) details.Why = alert.reason.slice(0, 200);
+  details.From = 'secops-bot';
+  return { type: 'Security check', details };
+}
+
+async function applyStatus(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, s: PushStatus): Promise<Step> {
+  if (s.result === 'allow') return settle(ctx, row, alert, 'verified', '', ':white_check_mark: approved');
+  switch (s.status) {
+    case 'fraud':
+      return settle(
+        ctx,
+        row,
+        alert,
+        'failed',
+        ':rotating_light: REPORTED AS FRAUD: the user pressed "Report" on the Duo Push, so someone else may be using their account',
+        ':rotating_light: reported as fraud; the security team was told',
+      );
+    case 'timeout':
+      return settle(
+        ctx,
+        row,
+        alert,
+        'failed',
+        'the Duo Push timed out (no answer on the phone)',
+        ':hourglass: timed out',
+      );
+    default:
+      return settle(
+        ctx,
+        row,
+        alert,
+        'failed',
+        `the Duo Push was denied (${s.status}${s.statusMsg ? `: ${s.statusMsg}` : ''})`,
+        ':x: denied',
+      );
+  }
+}
+
+/** A failed call: back off (429s wait without counting), give up after too many real failures. */
+async function failed(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, err: unknown): Promise<Step> {
+  const message = (err instanceof Error ? err.message : String(err)).slice(0, 300);
+  if (isSecOpsError(err, 'unauthorized')) {
+    return settle(
+      ctx,
+      row,
+      alert,
+      'unavailable',
+      `Duo refused the bot's Auth API keys (${message})`,
+      'not possible: Duo is misconfigured',
+    );
+  }
+  const rateLimited = isSecOpsError(err, 'rate_limited');
+  const failures = row.failures + 1;
+  if (!rateLimited && failures > ctx.pushTuning.maxFailures) {
+    return settle(
+      ctx,
+      row,
+      alert,
+      'unavailable',
+      `Duo could not be reached: ${message}`,
+      'not possible: Duo is unreachable',
+    );
+  }
+  const wait = Math.min(ctx.pushTuning.maxBackoffMs, ctx.pushTuning.backoffMs * 2 ** Math.min(failures - 1, 10));
+  const jitter = Math.floor(Math.random() * Math.min(1000, wait / 2));
+  ctx.logger.warn('confirm: Duo call failed; backing off', {
+    alert: row.alertId,
+    rateLimited,
+    waitMs: wait,
+    error: message,
+  });
+  await ctx.pushes.backoff(
+    row.alertId,
+    ctx.clock.now().getTime() + wait + jitter,
+    rateLimited ? row.failures : failures,
+  );
+  return 'again';
+}
+
+type Settlement = 'verified' | 'failed' | 'unavailable';
+
+async function settle(
+  ctx: ConfirmContext,
+  row: PushRow,
+  alert: ConfirmAlert,
+  how: Settlement,
+  detail: string,
+  outcome: string,
+): Promise<Step> {
+  const by = alert.userId!;
+  const event: ConfirmEvent =
+    how === 'verified'
+      ? { type: 'verified', by }
+      : how === 'failed'
+        ? { type: 'verification_failed', by, detail }
+        : { type: 'verification_unavailable', by, detail };
+  const moved = await moveAlert(ctx, alert, event, how === 'verified' ? {} : { outcomeDetail: detail });
+  const now = ctx.clock.now().getTime();
+  await ctx.pushes.finish(row.alertId, how, how === 'verified' ? 'allow' : outcome, now);
+  if (!moved.ok) return abandon(ctx, { ...row, stage: 'done' }, await ctx.repo.get(alert.id));
+  if (alert.dmChannel && row.dmTs)
+    await updateDm(ctx, alert.dmChannel, row.dmTs, pushSettledMessage(alert, row.deviceName, outcome));
+  if (how === 'verified') {
+    await closeAsk(ctx, moved.alert, ':white_check_mark: Verified with Duo Push');
+    if (alert.dmChannel)
+      await sendDm(ctx, alert.dmChannel, confirmedMessage(moved.alert, ignoreChoicesFor(ctx.policy)));
+  }
+  return 'stop';
+}
+
+/** The alert was settled some other way (a "no", the deadline): the push DM says so and asks nothing more. */
+async function abandon(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert | null): Promise<Step> {
+  if (row.stage !== 'done')
+    await ctx.pushes.finish(row.alertId, 'abandoned', alert?.status ?? 'gone', ctx.clock.now().getTime());
+  if (alert?.dmChannel && row.dmTs) {
+    const words =
+      alert.status === 'confirmed'
+        ? 'no longer needed: the alert is confirmed'
+        : 'no longer needed: the alert was already settled';
+    await updateDm(ctx, alert.dmChannel, row.dmTs, pushSettledMessage(alert, row.deviceName, words));
+  }
+  return 'stop';
+}
+
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    // stopping: the caller checks the signal
+  }
+}
