@@ -6,10 +6,10 @@ import {
   validateConfirmPolicy,
   type Weekday,
 } from '../core/confirm/policy.js';
-import { DEFAULT_ONCALL_POLICY, validateOnCallPolicy } from '../core/oncall/policy.js';
-import type { OnCallPolicy } from '../core/oncall/rotation.js';
 import { DEFAULT_DIGEST_THRESHOLDS, type DigestThresholds, validateThresholds } from '../core/digest/index.js';
 import { parseDuration } from '../core/duration.js';
+import { DEFAULT_ONCALL_POLICY, validateOnCallPolicy } from '../core/oncall/policy.js';
+import type { OnCallPolicy } from '../core/oncall/rotation.js';
 import type { Severity } from '../core/ports.js';
 import {
   DEFAULT_ON_CALL,
@@ -228,7 +228,8 @@ function parseOnCall(o: Obj, policy: Policy, fail: Fail): void {
     target.seniors = refs.map((ref, i) => {
       if (isE164(ref)) return { phone: ref };
       if (/^\+?\d[\d\s-]*$/.test(ref)) fail(`oncall.seniors[${i}]`, 'must be an E.164 number such as +15550000001');
-      if (target.people[ref] === undefined) fail(`oncall.seniors[${i}]`, `'${ref}' is neither in oncall.people nor an E.164 number`);
+      if (target.people[ref] === undefined)
+        fail(`oncall.seniors[${i}]`, `'${ref}' is neither in oncall.people nor an E.164 number`);
       return { name: ref };
     });
     policy.oncall.seniors = target.seniors.flatMap((ref) =>

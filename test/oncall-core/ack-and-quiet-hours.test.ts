@@ -24,9 +24,15 @@ describe('acknowledgement pauses the ladder', () => {
   });
 
   it('high-risk words do not page through an acknowledgement', () => {
-    const d = evaluateSla(alertFacts(2, { title: 'CRITICAL failure' }), afterTier0, DEFAULT_SLA_POLICY, CREATED + 35 * MINUTE, {
-      ack,
-    });
+    const d = evaluateSla(
+      alertFacts(2, { title: 'CRITICAL failure' }),
+      afterTier0,
+      DEFAULT_SLA_POLICY,
+      CREATED + 35 * MINUTE,
+      {
+        ack,
+      },
+    );
     assert.equal(d.kind, 'wait');
   });
 
@@ -83,7 +89,12 @@ describe('acknowledgement pauses the ladder', () => {
 });
 
 describe('quiet hours (sla.severities.N.business_hours)', () => {
-  const hours: BusinessHours = { tz: 'Europe/London', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' };
+  const hours: BusinessHours = {
+    tz: 'Europe/London',
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    start: '09:00',
+    end: '17:00',
+  };
   const quiet = policyWith((p) => {
     p.severities[1].businessHours = true;
   });

@@ -81,11 +81,23 @@ describe('oncall policy keys', () => {
     ['a malformed senior number', ROTATION.replace('"+15550000002"', '"5550000002"'), /oncall\.seniors\[1\]/],
     ['a bad slack id', ROTATION.replace('U0ALICE', 'alice'), /oncall\.people\.alice\.slack/],
     ['a bad phone', ROTATION.replace('+15550000101', '12'), /oncall\.people\.alice\.phone/],
-    ['an unknown person key', ROTATION.replace('phone: "+15550000101"', 'phone: "+15550000101", pager: x'), /oncall\.people\.alice\.pager/],
+    [
+      'an unknown person key',
+      ROTATION.replace('phone: "+15550000101"', 'phone: "+15550000101", pager: x'),
+      /oncall\.people\.alice\.pager/,
+    ],
     ['an unknown rotation key', ROTATION.replace('tz: Europe', 'zone: x\n    tz: Europe'), /oncall\.rotation\.zone/],
     ['a zero ack_timeout', 'sla:\n  ack_timeout: 0s\n', /sla\.ack_timeout/],
-    ['business_hours not a boolean', 'sla:\n  severities:\n    1: { business_hours: yes please }\n', /sla\.severities\.1\.business_hours/],
-    ['business_hours without confirm.business_hours', 'sla:\n  severities:\n    1: { business_hours: true }\n', /sla\.severities\.1\.business_hours: true needs confirm\.business_hours/],
+    [
+      'business_hours not a boolean',
+      'sla:\n  severities:\n    1: { business_hours: yes please }\n',
+      /sla\.severities\.1\.business_hours/,
+    ],
+    [
+      'business_hours without confirm.business_hours',
+      'sla:\n  severities:\n    1: { business_hours: true }\n',
+      /sla\.severities\.1\.business_hours: true needs confirm\.business_hours/,
+    ],
   ];
   for (const [what, text, pattern] of bad) {
     it(`refuses ${what}, naming the path`, () => fails(text, pattern));

@@ -48,7 +48,14 @@ describe('parseLocalHandoff', () => {
   it('reads a local date and minute of day', () => {
     assert.deepEqual(parseLocalHandoff('2026-11-23T09:30'), { date: { year: 2026, month: 11, day: 23 }, minute: 570 });
   });
-  for (const bad of ['2026-11-23', '2026-02-30T09:00', '2026-11-23T24:00', '2026-13-01T00:00', '23/11/2026 09:00', '']) {
+  for (const bad of [
+    '2026-11-23',
+    '2026-02-30T09:00',
+    '2026-11-23T24:00',
+    '2026-13-01T00:00',
+    '23/11/2026 09:00',
+    '',
+  ]) {
     it(`refuses ${JSON.stringify(bad)}`, () => assert.equal(parseLocalHandoff(bad), null));
   }
 });

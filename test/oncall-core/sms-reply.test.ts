@@ -27,9 +27,14 @@ describe('parseSmsReply', () => {
 
 describe('parseKeypress', () => {
   it('maps 1, 2, 9 and nothing else', () => {
-    assert.deepEqual(
-      ['1', '2', '9', '0', '#', '', undefined].map(parseKeypress),
-      ['ack', 'escalate', 'repeat', 'unknown', 'unknown', 'unknown', 'unknown'],
-    );
+    assert.deepEqual(['1', '2', '9', '0', '#', '', undefined].map(parseKeypress), [
+      'ack',
+      'escalate',
+      'repeat',
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
   });
 });
