@@ -22,6 +22,8 @@ import type { Feature, FeatureDeps } from './src/feature.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
+import { createOnCallFeature } from './src/oncall/feature.js';
+import { TWILIO_GATHER_PATH } from './src/oncall/twilio-routes.js';
 import { createSlaFeature } from './src/sla/feature.js';
 import { TWILIO_STATUS_PATH } from './src/sla/twilio-status-route.js';
 import { createSlackApp } from './src/slack/app.js';
@@ -107,15 +109,22 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     ? new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger })
     : null;
   const phone = config.twilio
-    ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`, logger })
+    ? new TwilioPhone({
+        ...config.twilio,
+        statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
+        gatherUrl: `${config.publicUrl}${TWILIO_GATHER_PATH}`,
+        logger,
+      })
     : null;
   const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
 
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
+  const oncall = createOnCallFeature(deps, { phone, twilioAuthToken: config.twilio?.authToken });
   const features: Feature[] = [
     createConfirmFeature(deps, { secondFactor, ...options.confirm }),
-    createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
+    createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken, ack: oncall.slackAck }),
+    oncall,
   ];
   features.push(createDigestFeature(deps, { metrics, activitySources: () => features }));
 
