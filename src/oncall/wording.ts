@@ -2,6 +2,7 @@
  * What the on-call loop says: spoken answers, SMS replies and Slack lines. Pure functions of
  * plain values. Spoken and SMS text carries no markup; Slack text escapes what TheHive wrote.
  */
+import { maskNumber } from '../adapters/twilio/phone-numbers.js';
 import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn, truncateText } from '../core/escape.js';
 import type { OnCallHolder, OnCallNow, OnCallOverride, OnCallPerson } from '../core/oncall/rotation.js';
@@ -101,8 +102,10 @@ function holderText(h: OnCallHolder | null): string {
   return personText(h.person);
 }
 
+/** Anyone may run `/oncall`, so a bare number is shown by its last digits only. */
 function personText(p: OnCallPerson): string {
-  return p.slack ? `<@${p.slack}>` : escapeMrkdwn(p.name, 64);
+  if (p.slack) return `<@${p.slack}>`;
+  return p.phone === p.name ? `phone ${maskNumber(p.name)}` : escapeMrkdwn(p.name, 64);
 }
 
 function when(at: number): string {
