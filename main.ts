@@ -25,6 +25,8 @@ import { measureNanitor, measurePhone, measureSecondFactor, measureTicketing } f
 import { registerMetricsRoute } from './src/metrics/route.js';
 import { countSlackCalls } from './src/metrics/slack-calls.js';
 import { pendingConfirmationsIn } from './src/metrics/sources.js';
+import { createOnCallFeature } from './src/oncall/feature.js';
+import { TWILIO_GATHER_PATH } from './src/oncall/twilio-routes.js';
 import { createSlaFeature } from './src/sla/feature.js';
 import { TWILIO_STATUS_PATH } from './src/sla/twilio-status-route.js';
 import { createSlackApp } from './src/slack/app.js';
@@ -138,6 +140,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         new (await import('./src/adapters/twilio/twilio-phone.js')).TwilioPhone({
           ...config.twilio,
           statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
+          gatherUrl: `${config.publicUrl}${TWILIO_GATHER_PATH}`,
           logger,
         }),
       )
@@ -147,9 +150,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
   const confirm = createConfirmFeature(deps, { secondFactor, push: duoPush, replicaId, ...options.confirm });
+  const oncall = createOnCallFeature(deps, { phone, twilioAuthToken: config.twilio?.authToken });
   const features: Feature[] = [
     confirm,
-    createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
+    createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken, ack: oncall.slackAck }),
+    oncall,
   ];
   features.push(createDigestFeature(deps, { metrics, activitySources: () => features, ask: confirm.intake }));
 

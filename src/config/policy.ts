@@ -9,6 +9,8 @@ import {
 } from '../core/confirm/policy.js';
 import { DEFAULT_DIGEST_THRESHOLDS, type DigestThresholds, validateThresholds } from '../core/digest/index.js';
 import { parseDuration } from '../core/duration.js';
+import { DEFAULT_ONCALL_POLICY, validateOnCallPolicy } from '../core/oncall/policy.js';
+import type { OnCallPolicy } from '../core/oncall/rotation.js';
 import type { Severity } from '../core/ports.js';
 import {
   DEFAULT_ON_CALL,
@@ -29,6 +31,8 @@ export interface Policy {
   sla: SlaPolicy;
   oncall: OnCall;
   digest: DigestThresholds;
+  /** people, rotation and seniors by name (issue 10); `oncall` keeps the resolved numbers */
+  onCallPolicy: OnCallPolicy;
 }
 
 export function defaultPolicy(): Policy {
@@ -37,6 +41,7 @@ export function defaultPolicy(): Policy {
     sla: DEFAULT_SLA_POLICY,
     oncall: DEFAULT_ON_CALL,
     digest: DEFAULT_DIGEST_THRESHOLDS,
+    onCallPolicy: DEFAULT_ONCALL_POLICY,
   });
 }
 
@@ -103,18 +108,7 @@ function parsePolicy(doc: unknown, source: string): Policy {
 
   if (root.sla !== undefined) parseSla(object(root.sla, 'sla', fail), policy.sla, fail);
 
-  if (root.oncall !== undefined) {
-    const o = object(root.oncall, 'oncall', fail);
-    onlyKeys(o, ['primary', 'seniors'], 'oncall', fail);
-    for (const key of ['primary', 'seniors'] as const) {
-      if (o[key] === undefined) continue;
-      const numbers = stringList(o[key], `oncall.${key}`, fail);
-      numbers.forEach((n, i) => {
-        if (!isE164(n)) fail(`oncall.${key}[${i}]`, 'must be an E.164 number such as +15550000001');
-      });
-      policy.oncall[key] = numbers;
-    }
-  }
+  if (root.oncall !== undefined) parseOnCall(object(root.oncall, 'oncall', fail), policy, fail);
 
   if (root.digest !== undefined) {
     const d = object(root.digest, 'digest', fail);
@@ -139,6 +133,8 @@ function parsePolicy(doc: unknown, source: string): Policy {
     ...validateConfirmPolicy(policy.confirm),
     ...validateSlaPolicy(policy.sla),
     ...validateOnCall(policy.oncall),
+    ...validateOnCallPolicy(policy.onCallPolicy),
+    ...quietHoursProblems(policy),
     ...validateThresholds(policy.digest),
   ];
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);
@@ -148,7 +144,9 @@ function parsePolicy(doc: unknown, source: string): Policy {
 type Fail = (path: string, problem: string) => never;
 
 function parseSla(s: Obj, sla: SlaPolicy, fail: Fail): void {
-  onlyKeys(s, ['poll_interval', 'max_age', 'snooze', 'severities', 'high_risk'], 'sla', fail);
+  onlyKeys(s, ['poll_interval', 'max_age', 'snooze', 'severities', 'high_risk', 'ack_timeout'], 'sla', fail);
+  if (s.ack_timeout !== undefined) sla.ackTimeoutMs = duration(s.ack_timeout, 'sla.ack_timeout', fail);
+  if (sla.ackTimeoutMs !== undefined && sla.ackTimeoutMs <= 0) fail('sla.ack_timeout', 'must be greater than zero');
   if (s.poll_interval !== undefined) sla.pollIntervalMs = duration(s.poll_interval, 'sla.poll_interval', fail);
   if (s.max_age !== undefined) sla.maxAgeMs = duration(s.max_age, 'sla.max_age', fail);
   if (s.snooze !== undefined) sla.snoozeMs = duration(s.snooze, 'sla.snooze', fail);
@@ -158,9 +156,12 @@ function parseSla(s: Obj, sla: SlaPolicy, fail: Fail): void {
     for (const [key, value] of Object.entries(sev)) {
       const path = `sla.severities.${key}`;
       const sp = object(value, path, fail);
-      onlyKeys(sp, ['enabled', 'tiers'], path, fail);
+      onlyKeys(sp, ['enabled', 'tiers', 'business_hours'], path, fail);
       const target = sla.severities[Number(key) as Severity];
       if (sp.enabled !== undefined) target.enabled = boolean(sp.enabled, `${path}.enabled`, fail);
+      if (sp.business_hours !== undefined) {
+        target.businessHours = boolean(sp.business_hours, `${path}.business_hours`, fail);
+      }
       if (sp.tiers !== undefined) {
         if (!Array.isArray(sp.tiers)) fail(`${path}.tiers`, 'must be a list');
         target.tiers = (sp.tiers as unknown[]).map((t, i): SlaTier => {
@@ -189,6 +190,77 @@ function parseSla(s: Obj, sla: SlaPolicy, fail: Fail): void {
       });
     }
   }
+}
+
+/**
+ * `oncall:` with people, a rotation and seniors by name or number. `policy.oncall` keeps plain
+ * numbers (primary, and the seniors resolved to their phones) for the code that pages them.
+ */
+function parseOnCall(o: Obj, policy: Policy, fail: Fail): void {
+  onlyKeys(o, ['primary', 'seniors', 'people', 'rotation'], 'oncall', fail);
+  const target = policy.onCallPolicy;
+  if (o.people !== undefined) {
+    const people = object(o.people, 'oncall.people', fail);
+    for (const [name, value] of Object.entries(people)) {
+      const path = `oncall.people.${name}`;
+      const p = object(value, path, fail);
+      onlyKeys(p, ['slack', 'phone'], path, fail);
+      target.people[name] = {
+        slack: p.slack === undefined ? null : string(p.slack, `${path}.slack`, fail),
+        phone: p.phone === undefined ? null : string(p.phone, `${path}.phone`, fail),
+      };
+    }
+  }
+  if (o.rotation !== undefined && o.rotation !== null) {
+    const r = object(o.rotation, 'oncall.rotation', fail);
+    onlyKeys(r, ['members', 'shift', 'handoff', 'tz'], 'oncall.rotation', fail);
+    if (r.members === undefined) fail('oncall.rotation.members', 'is required');
+    if (r.handoff === undefined) fail('oncall.rotation.handoff', 'is required');
+    target.rotation = {
+      members: stringList(r.members, 'oncall.rotation.members', fail),
+      shiftMs: r.shift === undefined ? WEEK_MS : shiftDuration(r.shift, fail),
+      handoff: string(r.handoff, 'oncall.rotation.handoff', fail),
+      tz: r.tz === undefined ? 'UTC' : string(r.tz, 'oncall.rotation.tz', fail),
+    };
+  }
+  if (o.primary !== undefined) {
+    const numbers = stringList(o.primary, 'oncall.primary', fail);
+    numbers.forEach((n, i) => {
+      if (!isE164(n)) fail(`oncall.primary[${i}]`, 'must be an E.164 number such as +15550000001');
+    });
+    policy.oncall.primary = numbers;
+    target.primary = numbers;
+  }
+  if (o.seniors !== undefined) {
+    const refs = stringList(o.seniors, 'oncall.seniors', fail);
+    target.seniors = refs.map((ref, i) => {
+      if (isE164(ref)) return { phone: ref };
+      if (/^\+?\d[\d\s-]*$/.test(ref)) fail(`oncall.seniors[${i}]`, 'must be an E.164 number such as +15550000001');
+      if (target.people[ref] === undefined)
+        fail(`oncall.seniors[${i}]`, `'${ref}' is neither in oncall.people nor an E.164 number`);
+      return { name: ref };
+    });
+    policy.oncall.seniors = target.seniors.flatMap((ref) =>
+      'phone' in ref ? [ref.phone] : target.people[ref.name]?.phone ? [target.people[ref.name]!.phone!] : [],
+    );
+  }
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+/** Rotations are mostly weekly, so a shift may also be written in weeks ("1w", "2w"). */
+function shiftDuration(v: unknown, fail: Fail): number {
+  const weeks = typeof v === 'string' ? /^\s*(\d+)w\s*$/.exec(v) : null;
+  if (weeks) return Number(weeks[1]) * WEEK_MS;
+  return duration(v, 'oncall.rotation.shift', fail);
+}
+
+/** A quiet-hours severity needs the hours it counts in. */
+function quietHoursProblems(policy: Policy): string[] {
+  if (policy.confirm.businessHours !== null) return [];
+  return Object.entries(policy.sla.severities)
+    .filter(([, sp]) => sp.businessHours === true)
+    .map(([key]) => `sla.severities.${key}.business_hours: true needs confirm.business_hours (the hours it counts in)`);
 }
 
 function object(v: unknown, path: string, fail: Fail): Obj {

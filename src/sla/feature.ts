@@ -18,6 +18,8 @@ export interface SlaFeatureOptions {
   twilioAuthToken?: string;
   /** Twilio retry backoff; tests shorten it */
   retry?: RetryPolicy;
+  /** `/hive ack <alertId>`, owned by the on-call feature */
+  ack?: (alertId: string, userId: string) => Promise<{ message: string }>;
 }
 
 export interface SlaFeature extends Feature {
@@ -85,6 +87,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
         repo,
         clock,
         tiersOf: (severity) => policy.severities[severity].tiers.length,
+        ack: opts.ack,
       });
     },
     registerHttp(http) {

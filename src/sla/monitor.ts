@@ -11,6 +11,7 @@ import { DeadlineTimer } from '../jobs/deadline-timer.js';
 import type { Db } from '../store/db.js';
 import type { LeaseKeeper } from '../store/leases.js';
 import type { SlaNotifier } from './notifier.js';
+import { reopenClosedAlerts } from './reopened-alerts.js';
 import type { SlaRepository } from './repository.js';
 import { TierFirer } from './tier-firer.js';
 import { factsFingerprint } from './tracked-alert-repository.js';
@@ -86,9 +87,14 @@ export class SlaMonitor {
         changed++;
       }
     }
-    // An alert we promoted or saw closed stays that way even if TheHive lists it again meanwhile.
+    // A promoted alert stays a case; one we saw closed and TheHive lists open again is tracked again.
     const known = await this.d.repo.alerts.knownIds(fresh.map((a) => a.id));
     const added = fresh.filter((a) => !known.has(a.id));
+    await reopenClosedAlerts(
+      this.d.db,
+      fresh.filter((a) => known.has(a.id)),
+      now,
+    );
     await this.d.repo.alerts.insertAlerts(
       added.map((alert) => ({ alert, nextDue: this.firstDue(alert, now) })),
       now,

@@ -9,6 +9,8 @@ import type { Severity } from '../core/ports.js';
 
 export const PROMOTE_ACTION = 'hive_promote';
 export const SNOOZE_ACTION = 'hive_snooze';
+/** Handled by the on-call feature (src/oncall/slack-listeners.ts). */
+export const ACK_ACTION = 'hive_ack';
 
 const SEVERITY_NAMES: Record<Severity, string> = { 1: 'low', 2: 'medium', 3: 'high', 4: 'critical' };
 
@@ -82,6 +84,12 @@ export function noticeBlocks(v: NoticeView): Block[] {
         action_id: PROMOTE_ACTION,
         style: 'primary',
         text: { type: 'plain_text', text: 'Promote to case' },
+        value: v.alertId,
+      },
+      {
+        type: 'button',
+        action_id: ACK_ACTION,
+        text: { type: 'plain_text', text: 'Acknowledge' },
         value: v.alertId,
       },
       {

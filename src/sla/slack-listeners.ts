@@ -11,7 +11,7 @@ import type { SlaRepository } from './repository.js';
 import { type ResponderActions, SNOOZE_MINUTES_MAX, SNOOZE_MINUTES_MIN } from './responder-actions.js';
 
 export const HIVE_USAGE =
-  'Usage: `/hive promote <alertId>` · `/hive snooze <alertId> [minutes 1-1440]` · `/hive list` · `/hive help`';
+  'Usage: `/hive promote <alertId>` · `/hive snooze <alertId> [minutes 1-1440]` · `/hive ack <alertId>` · `/hive list` · `/hive help`';
 
 export interface SlaSlackDeps {
   /** null while TheHive is not configured: `/hive` then says so */
@@ -19,6 +19,8 @@ export interface SlaSlackDeps {
   repo: SlaRepository;
   clock: Clock;
   tiersOf: (severity: 1 | 2 | 3 | 4) => number;
+  /** `/hive ack <alertId>` (the on-call feature); absent, `ack` is not offered */
+  ack?: (alertId: string, userId: string) => Promise<{ message: string }>;
 }
 
 const NOT_CONFIGURED = 'TheHive is not configured (THEHIVE_URL is unset), so the SLA monitor is off.';
@@ -49,6 +51,9 @@ export function registerSlaListeners(app: App, d: SlaSlackDeps): void {
       // Alert titles can carry sensitive detail, so the list is for responders like the actions are.
       const refused = await d.actions.refuse(command.user_id);
       return void (await reply(refused ? refused.message : await listText(d)));
+    }
+    if (verb === 'ack' && d.ack && alertId !== undefined && extra === undefined) {
+      return void (await reply((await d.ack(alertId, command.user_id)).message));
     }
     if (verb === 'promote' && alertId !== undefined && extra === undefined) {
       return void (await reply((await d.actions.promote(alertId, command.user_id)).message));

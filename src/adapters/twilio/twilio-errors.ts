@@ -58,3 +58,17 @@ export function translateTwilioError(err: unknown, action: string): SecOpsError 
   }
   return coded('unavailable', `Twilio ${action} could not reach the API (${detail})`);
 }
+
+/** Twilio's numeric error code carried by a translated failure (e.g. 21610), if any. */
+export function twilioCodeOf(err: unknown): number | undefined {
+  if (!(err instanceof SecOpsError)) return undefined;
+  const code = (err.cause as { twilioCode?: unknown } | undefined)?.twilioCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** 21610: the recipient texted STOP to our number; no SMS reaches them until they text START. */
+export const TWILIO_UNSUBSCRIBED = 21610;
+
+export function isUnsubscribedRecipient(err: unknown): boolean {
+  return twilioCodeOf(err) === TWILIO_UNSUBSCRIBED;
+}

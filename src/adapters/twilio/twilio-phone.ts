@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { PhonePort, PhoneSendResult } from '../../core/ports.js';
 import { SecOpsError } from '../../errors.js';
 import { ApiUrlRequestClient } from './api-url-request-client.js';
+import { buildGatherTwiml } from './gather-twiml.js';
 import { maskNumber, requireE164 } from './phone-numbers.js';
 import { translateTwilioError } from './twilio-errors.js';
 
@@ -17,7 +18,15 @@ export interface TwilioPhoneOptions {
   logger: Logger;
   /** Per-request timeout; twilio's own default is 30 s, too long for an escalation step. */
   timeoutMs?: number;
+  /**
+   * PUBLIC_URL/twilio/voice/gather: when set, every call is answerable (press 1, 2, 9) and asks
+   * for answering-machine detection, so a voicemail can never acknowledge.
+   */
+  gatherUrl?: string;
 }
+
+/** What the keypad does, said after the message. */
+export const KEYPAD_MENU = 'Press 1 to acknowledge. Press 2 to escalate to the seniors now. Press 9 to repeat.';
 
 /** Every call progress event, so the SLA service can tell "answered" from "rang out". */
 const CALL_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
@@ -46,6 +55,7 @@ export class TwilioPhone implements PhonePort {
   private readonly client: twilio.Twilio;
   private readonly fromNumber: string;
   private readonly statusCallbackUrl: string | undefined;
+  private readonly gatherUrl: string | undefined;
   private readonly logger: Logger;
 
   constructor(options: TwilioPhoneOptions) {
@@ -61,6 +71,7 @@ export class TwilioPhone implements PhonePort {
       throw new SecOpsError('config', 'TWILIO_FROM_NUMBER is not an E.164 phone number');
     }
     this.statusCallbackUrl = options.statusCallbackUrl;
+    this.gatherUrl = options.gatherUrl;
     this.logger = options.logger.child({ component: 'twilio' });
     this.client = twilio(options.accountSid, options.authToken, {
       httpClient: new ApiUrlRequestClient(options.apiUrl ?? 'https://api.twilio.com', options.timeoutMs ?? 10_000),
@@ -98,7 +109,9 @@ export class TwilioPhone implements PhonePort {
       const call = await this.client.calls.create({
         to,
         from: this.fromNumber,
-        twiml: buildSpokenTwiml(say),
+        ...(this.gatherUrl
+          ? { twiml: buildGatherTwiml(say, this.gatherUrl, KEYPAD_MENU), machineDetection: 'Enable' }
+          : { twiml: buildSpokenTwiml(say) }),
         ...(this.statusCallbackUrl
           ? { statusCallback: this.statusCallbackUrl, statusCallbackEvent: CALL_EVENTS, statusCallbackMethod: 'POST' }
           : {}),

@@ -26,6 +26,8 @@ export interface SeverityPolicy {
   enabled: boolean;
   /** Sorted ascending by afterMs (validateSlaPolicy insists). */
   tiers: SlaTier[];
+  /** Quiet hours: tiers count only inside confirm.business_hours (high-risk words still page at once). */
+  businessHours?: boolean;
 }
 
 export interface HighRiskPolicy {
@@ -40,7 +42,11 @@ export interface SlaPolicy {
   snoozeMs: number;
   severities: Record<Severity, SeverityPolicy>;
   highRisk: HighRiskPolicy;
+  /** How long an acknowledgement pauses the tiers; DEFAULT_ACK_TIMEOUT_MS when absent. */
+  ackTimeoutMs?: number;
 }
+
+export const DEFAULT_ACK_TIMEOUT_MS = 30 * 60_000;
 
 /** E.164 numbers. `sms` and `call` go to primary; `escalate` calls each senior. */
 export interface OnCall {

@@ -115,6 +115,21 @@ export class TheHiveSimulator {
     return { ...closed };
   }
 
+  /** Reopens a closed alert (TheHive 5: stage back to New; 4.1: status New, unread). */
+  reopenAlert(id: string): Row {
+    const alert = this.requireAlert(id);
+    const { closedDate: _closed, ...rest } = alert;
+    const reopened = {
+      ...rest,
+      status: 'New',
+      _updatedAt: this.options.now(),
+      ...(this.variant === 4 ? { read: false } : { stage: 'New' }),
+    };
+    this.saveAlert(reopened);
+    this.emit('update', reopened);
+    return { ...reopened };
+  }
+
   alerts(): Row[] {
     return this.listAlerts().map((alert) => ({ ...alert }));
   }

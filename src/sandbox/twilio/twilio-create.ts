@@ -86,6 +86,7 @@ export function createCall(form: FormParams, accountSid: string, now: Date): Cre
       spokenText: twiml === null ? [] : spokenTextOf(twiml),
       statusCallback,
       statusCallbackEvents: requestedEvents.length > 0 ? requestedEvents.filter(Boolean) : ['completed'],
+      machineDetection: param(form, 'MachineDetection'),
       status: 'queued',
       durationSeconds: null,
       dateCreated: now,

@@ -18,6 +18,14 @@ import {
 } from './status-lifecycle.js';
 import { createCall, createMessage, type FormParams } from './twilio-create.js';
 import {
+  type Answerer,
+  answerCall,
+  type CallTranscript,
+  deliverWebhook,
+  inboundSmsRequest,
+  type WebhookReply,
+} from './twilio-phone-side.js';
+import {
   API_VERSION,
   type CallRecord,
   callJson,
@@ -29,7 +37,12 @@ import {
 } from './twilio-wire.js';
 
 export type { CallbackDelivery, CallOutcome, SmsOutcome } from './status-lifecycle.js';
+export type { Answerer, CallTranscript, WebhookReply } from './twilio-phone-side.js';
 export type { CallRecord, MessageRecord } from './twilio-wire.js';
+
+/** Twilio's opt-out keywords: after one, no SMS reaches that number from ours until START. */
+const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'];
+const START_WORDS = ['START', 'YES', 'UNSTOP'];
 
 export interface TwilioSimulatorBehaviour {
   /** Move created messages and calls through their statuses and POST status callbacks. Default true. */
@@ -95,6 +108,9 @@ export class TwilioSimulator {
   private readonly events = new EventEmitter();
   private readonly lifecycles = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
+  /** numbers that texted STOP (Twilio keeps this per sender/recipient pair; the bot has one number) */
+  private readonly optedOut = new Set<string>();
+  private messagingWebhook: string | null = null;
 
   private constructor(server: Server, url: string, options: TwilioSimulatorOptions) {
     this.server = server;
@@ -124,6 +140,30 @@ export class TwilioSimulator {
   /** Change outcomes at run time (the sandbox phone panel does this). */
   configure(changes: Partial<TwilioSimulatorBehaviour>): void {
     this.behaviour = { ...this.behaviour, ...changes };
+  }
+
+  /** Where texts to our number are posted (the number's Messaging webhook, PUBLIC_URL/twilio/sms). */
+  setMessagingWebhook(url: string | null): void {
+    this.messagingWebhook = url;
+  }
+
+  /**
+   * Someone answers a call and presses `keys` (each posted, signed, to the call's `<Gather>` action).
+   * With machine detection asked for, Twilio tells the bot who answered (`AnsweredBy`).
+   */
+  async answerCall(sid: string, answerer: Answerer, keys: string[] = []): Promise<CallTranscript> {
+    const call = this.callRecords.get(sid);
+    if (!call) throw new Error(`no call ${sid}`);
+    return answerCall(structuredClone(call), this.authToken, answerer, keys);
+  }
+
+  /** A text from `from` to our number `to`, delivered to the Messaging webhook; STOP and START as Twilio handles them. */
+  async textFromPhone(from: string, to: string, body: string): Promise<WebhookReply> {
+    if (this.messagingWebhook === null) throw new Error('no Messaging webhook is configured for the number');
+    const keyword = body.trim().toUpperCase();
+    if (STOP_WORDS.includes(keyword)) this.optedOut.add(from);
+    if (START_WORDS.includes(keyword)) this.optedOut.delete(from);
+    return deliverWebhook(inboundSmsRequest(this.authToken, this.accountSid, this.messagingWebhook, from, to, body));
   }
 
   /** The next `count` API requests fail with a Twilio-shaped error of this status. */
@@ -216,6 +256,11 @@ export class TwilioSimulator {
   }
 
   private createMessage(res: ServerResponse, form: FormParams): void {
+    const to = form.get('To');
+    if (to !== null && this.optedOut.has(to)) {
+      sendError(res, twilioError(400, 21610, 'Attempt to send to unsubscribed recipient'));
+      return;
+    }
     const created = createMessage(form, this.accountSid, new Date());
     if (!created.ok) {
       sendError(res, created.error);

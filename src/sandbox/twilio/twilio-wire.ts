@@ -44,7 +44,7 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | n
 
 const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-function decodeXmlText(text: string): string {
+export function decodeXmlText(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, entity: string) => {
     if (entity.startsWith('#x') || entity.startsWith('#X'))
       return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
@@ -82,6 +82,8 @@ export interface CallRecord {
   spokenText: string[];
   statusCallback: string | null;
   statusCallbackEvents: string[];
+  /** `MachineDetection` as requested (Enable, DetectMessageEnd), null when not asked for */
+  machineDetection: string | null;
   status: string;
   durationSeconds: number | null;
   dateCreated: Date;

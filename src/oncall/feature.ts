@@ -1,0 +1,98 @@
+/**
+ * The on-call feature (issue 10): acknowledgements by keypress, SMS and Slack; escalate-now;
+ * `/oncall` with overrides; handoff announcements. Wired from what main.ts constructed; with
+ * Twilio off the webhooks refuse every request and "escalate" says no seniors can be called.
+ */
+import type { PhonePort } from '../core/ports.js';
+import type { Feature, FeatureDeps } from '../feature.js';
+import { AckStore } from './ack-store.js';
+import { HandoffAnnouncer } from './handoff-announcer.js';
+import { OnCallRecords } from './oncall-records.js';
+import { OnCallService } from './oncall-service.js';
+import { OverrideStore } from './override-store.js';
+import { PhoneSeniorPager, SlackHandoffSender, SlackThreadAnnouncer } from './senders.js';
+import { SlaLookup } from './sla-lookup.js';
+import { registerOnCallListeners, slackAcknowledge } from './slack-listeners.js';
+import { registerOnCallTwilioRoutes } from './twilio-routes.js';
+
+export interface OnCallFeatureOptions {
+  /** the Twilio adapter, built with `gatherUrl` so its calls can be answered; null when off */
+  phone: PhonePort | null;
+  twilioAuthToken?: string;
+}
+
+export interface OnCallFeature extends Feature {
+  service: OnCallService;
+  /** `/hive ack <alertId>`: responders only; the SLA feature's `/hive` switch calls this */
+  slackAck(alertId: string, userId: string): Promise<{ ok: boolean; message: string }>;
+  handoffs: HandoffAnnouncer;
+}
+
+export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOptions): OnCallFeature {
+  const { config, db, clock, outbox, responders } = deps;
+  const logger = deps.logger.child({ component: 'oncall' });
+  const policy = config.policy.onCallPolicy;
+  const records = new OnCallRecords(db);
+  const overrides = new OverrideStore(db);
+  const lookup = new SlaLookup(db);
+  const alertsChannel = config.slack.alertsChannel;
+  const service = new OnCallService({
+    policy,
+    sla: config.policy.sla,
+    businessHours: config.policy.confirm.businessHours,
+    acks: new AckStore(db),
+    overrides,
+    records,
+    lookup,
+    pager: opts.phone ? new PhoneSeniorPager(opts.phone, records, clock, logger) : null,
+    announcer: new SlackThreadAnnouncer(outbox, alertsChannel),
+    clock,
+    logger,
+  });
+  const handoffs = new HandoffAnnouncer({
+    policy,
+    records,
+    overrides,
+    sender: new SlackHandoffSender(outbox, alertsChannel),
+    replicaId: deps.lease.holder,
+    isLeader: () => deps.lease.isHeld(),
+    clock,
+    logger,
+  });
+  const knownNumbers = () =>
+    new Set(
+      [...Object.values(policy.people).map((p) => p.phone), ...policy.primary, ...config.policy.oncall.seniors].filter(
+        (n): n is string => n !== null,
+      ),
+    );
+
+  return {
+    name: 'oncall',
+    service,
+    handoffs,
+    slackAck: (alertId, userId) => slackAcknowledge({ service, responders }, alertId, userId),
+    helpLines: ['• `/oncall` — who is on call now, until when, and who is next'],
+    registerSlack(app) {
+      registerOnCallListeners(app, { service, overrides, policy, responders, clock });
+    },
+    registerHttp(http) {
+      registerOnCallTwilioRoutes(http, {
+        service,
+        lookup,
+        records,
+        authToken: opts.twilioAuthToken ?? null,
+        publicUrl: config.publicUrl,
+        knownNumbers,
+        clock,
+        logger,
+      });
+    },
+    async start() {
+      if (!opts.phone) logger.info('Twilio is not configured: keypad and SMS acknowledgements are off');
+      handoffs.start();
+    },
+    async stop() {
+      await handoffs.stop();
+    },
+  };
+}

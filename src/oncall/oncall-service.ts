@@ -1,0 +1,137 @@
+/**
+ * The on-call loop's decisions with their side effects: acknowledge, escalate now, who is on
+ * call, and what the SLA evaluation needs to know. Every entry point (keypad, SMS, Slack)
+ * calls these, so the rules and the audit trail are the same whichever way a person answers.
+ */
+import type { Logger } from 'winston';
+import { maskNumber } from '../adapters/twilio/phone-numbers.js';
+import type { BusinessHours } from '../core/confirm/policy.js';
+import {
+  type OnCallNow,
+  type OnCallPerson,
+  type OnCallPolicy,
+  onCallAt,
+  resolveSeniors,
+} from '../core/oncall/rotation.js';
+import type { Clock } from '../core/ports.js';
+import type { SlaHumanInputs } from '../core/sla/evaluate.js';
+import { DEFAULT_ACK_TIMEOUT_MS, type SlaPolicy } from '../core/sla/policy.js';
+import { type AckHow, type AckStore, isActive } from './ack-store.js';
+import type { OnCallRecords } from './oncall-records.js';
+import type { OverrideStore } from './override-store.js';
+import type { AlertSnapshot, SlaLookup } from './sla-lookup.js';
+import type { AckAnswer, EscalateAnswer } from './wording.js';
+
+/** Calls the seniors at once ("2" on the keypad, ESC by SMS). */
+export interface SeniorPager {
+  callSeniors(alert: AlertSnapshot, seniors: OnCallPerson[]): Promise<void>;
+}
+
+/** Tells the channel (and, after the outbox merge, updates the notice) what people did. */
+export interface OnCallAnnouncer {
+  acknowledged(alert: AlertSnapshot, answer: Extract<AckAnswer, { kind: 'acked' }>, byName: string): Promise<void>;
+  escalated(alert: AlertSnapshot, byName: string, how: AckHow): Promise<void>;
+}
+
+export interface OnCallServiceDeps {
+  policy: OnCallPolicy;
+  sla: SlaPolicy;
+  /** confirm.business_hours, for quiet-hours severities */
+  businessHours: BusinessHours | null;
+  acks: AckStore;
+  overrides: OverrideStore;
+  records: OnCallRecords;
+  lookup: SlaLookup;
+  /** null while Twilio is not configured */
+  pager: SeniorPager | null;
+  announcer: OnCallAnnouncer;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A person acting: a Slack user, or a phone number (named when it belongs to someone in oncall.people). */
+export type Actor = { slack: string } | { phone: string };
+
+export class OnCallService {
+  constructor(private readonly d: OnCallServiceDeps) {}
+
+  get ackTimeoutMs(): number {
+    return this.d.sla.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+  }
+
+  /** The zone people read times in: the rotation's, else UTC. */
+  get tz(): string {
+    return this.d.policy.rotation?.tz ?? 'UTC';
+  }
+
+  /** How an actor is named in messages and the audit log; a bare number is masked. */
+  nameOf(actor: Actor): string {
+    if ('slack' in actor) return `<@${actor.slack}>`;
+    for (const [name, p] of Object.entries(this.d.policy.people)) if (p.phone === actor.phone) return name;
+    return maskNumber(actor.phone);
+  }
+
+  private auditId(actor: Actor): string {
+    return 'slack' in actor ? actor.slack : this.nameOf(actor);
+  }
+
+  async acknowledge(alertId: string, actor: Actor, how: AckHow): Promise<AckAnswer> {
+    const alert = await this.d.lookup.alert(alertId);
+    if (!alert) return { kind: 'not_found' };
+    if (alert.state !== 'open') return { kind: 'not_open', state: alert.state };
+    const now = this.d.clock.now().getTime();
+    const outcome = await this.d.acks.acknowledge(
+      { alertId, by: this.auditId(actor), how, at: now, until: now + this.ackTimeoutMs, tierAtAck: alert.firedTier },
+      now,
+    );
+    if (!outcome.ok) {
+      const by = outcome.ack.by;
+      return {
+        kind: 'already',
+        ack: outcome.ack,
+        title: alert.title,
+        byName: /^[UW][A-Z0-9]+$/.test(by) ? `<@${by}>` : by,
+      };
+    }
+    const answer = { kind: 'acked' as const, ack: outcome.ack, title: alert.title };
+    await this.d.announcer
+      .acknowledged(alert, answer, this.nameOf(actor))
+      .catch((err: unknown) => this.d.logger.warn('could not announce an acknowledgement', { alert: alertId, err }));
+    return answer;
+  }
+
+  /** Calls the seniors now, once per alert and tier however many people ask. */
+  async escalate(alertId: string, actor: Actor, how: AckHow): Promise<EscalateAnswer> {
+    const alert = await this.d.lookup.alert(alertId);
+    if (!alert) return { kind: 'not_found' };
+    if (alert.state !== 'open') return { kind: 'not_open' };
+    const seniors = resolveSeniors(this.d.policy).filter((p) => p.phone !== null);
+    if (seniors.length === 0 || this.d.pager === null) return { kind: 'no_seniors' };
+    const now = this.d.clock.now().getTime();
+    if (!(await this.d.records.claimEscalation(alertId, alert.firedTier, this.auditId(actor), how, now))) {
+      return { kind: 'already' };
+    }
+    await this.d.pager.callSeniors(alert, seniors);
+    await this.d.announcer
+      .escalated(alert, this.nameOf(actor), how)
+      .catch((err: unknown) => this.d.logger.warn('could not announce an escalation', { alert: alertId, err }));
+    return { kind: 'escalated', seniors: seniors.length };
+  }
+
+  async onCallNow(): Promise<OnCallNow> {
+    const now = this.d.clock.now().getTime();
+    return onCallAt(this.d.policy, await this.d.overrides.current(now), now);
+  }
+
+  /** What evaluateSla needs for this alert now (pass as its `human` argument). */
+  async slaInputs(alertId: string): Promise<SlaHumanInputs> {
+    const ack = await this.d.acks.get(alertId);
+    const live = ack !== null && ack.endedAt === null ? { until: ack.until, tierAtAck: ack.tierAtAck } : null;
+    return { ack: live, businessHours: this.d.businessHours };
+  }
+
+  /** True while someone's acknowledgement holds the alert. */
+  async isAcknowledged(alertId: string): Promise<boolean> {
+    return isActive(await this.d.acks.get(alertId), this.d.clock.now().getTime());
+  }
+}
