@@ -19,6 +19,9 @@ import { DUO_CALLBACK_PATH } from './src/confirm/http-routes.js';
 import { type Clock, systemClock } from './src/core/ports.js';
 import { createDigestFeature } from './src/digest/index.js';
 import type { Feature, FeatureDeps } from './src/feature.js';
+import { createHomeFeature } from './src/home/feature.js';
+import { policyOnCall } from './src/home/providers.js';
+import type { HomePublisherOptions } from './src/home/publisher.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
@@ -49,6 +52,8 @@ export interface BotOptions {
   confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs'>;
   /** identifies this replica in leases and logs */
   replicaId?: string;
+  /** Home tab publishing pace (tests and the bench shorten the debounce) */
+  home?: HomePublisherOptions;
 }
 
 export interface Bot {
@@ -111,9 +116,18 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     : null;
   const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
 
+  // Home tab first: the features tell it (deps.home) whose Home changed.
+  const home = createHomeFeature(deps, {
+    hiveConfigured: ticketing !== null,
+    oncall: policyOnCall(config.policy.oncall),
+    publisher: options.home,
+  });
+  deps.home = home.signals;
+
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
   const features: Feature[] = [
+    home,
     createConfirmFeature(deps, { secondFactor, ...options.confirm }),
     createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken }),
   ];

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
 import type { ConfirmPolicy } from '../core/confirm/policy.js';
 import type { Clock, SecondFactorPort } from '../core/ports.js';
+import type { HomeSignals } from '../feature.js';
 import type { SlackOutbox } from '../slack/outbox.js';
 import type { DuoStateStore } from './duo-states.js';
 import type { IgnoreRuleStore } from './ignore-rule-store.js';
@@ -25,6 +26,8 @@ export interface ConfirmContext {
   stopping: AbortSignal;
   /** alerts changed: the deadline scheduler re-arms */
   changed(): void;
+  /** the Home tab, when wired: told whose Home changed, and given answers to clicks made there */
+  home?: HomeSignals;
 }
 
 /** How long a user gets to finish Duo after answering yes (also the Duo state's lifetime). */

@@ -59,6 +59,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     stopping: stopping.signal,
     changed: () => scheduler?.rearm(),
+    home: deps.home,
   };
 
   const runInBackground = (what: string, work: () => Promise<void>) => {

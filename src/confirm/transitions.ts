@@ -39,6 +39,7 @@ export async function moveAlert(
   const updated = (await ctx.repo.get(alert.id))!;
   ctx.logger.info('confirm: transition', { alert: alert.id, from: t.from, to: t.to, reason: t.reason });
   ctx.changed();
+  if (updated.userId) ctx.home?.changed([updated.userId]);
   if (t.notifyChannel) await postEscalation(ctx, updated);
   return { ok: true, alert: updated };
 }

@@ -96,7 +96,7 @@ export function escalationsSection(x: ResponderExtras): BudgetSection {
     items: x.escalations.map((e) => [
       context(
         e.kind === 'confirm'
-          ? `${when(e.at, '{time}')} · confirmation #${escapeMrkdwn(e.ref, 20)} escalated: ${escapeMrkdwn(e.detail, 200)}`
+          ? `${when(e.at, '{time}')} · confirmation #${escapeMrkdwn(e.ref, 20)}${e.userId ? ` about ${mentionOrLabel(e.userId, esc)}` : ''} escalated (${escapeMrkdwn(e.detail, 200)})`
           : `${when(e.at, '{time}')} · TheHive ${displayId(e.ref)}: ${escapeMrkdwn(e.detail, 200)}`,
       ),
     ]),

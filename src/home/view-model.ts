@@ -84,7 +84,9 @@ export interface RecentEscalation {
   kind: 'confirm' | 'sla';
   /** `confirm:42` → 42, `hive:~1` → ~1 */
   ref: string;
-  /** the user an escalated confirmation was about (responders may see it), or the tier label */
+  /** for a confirmation: the person it was about (responders see escalations anyway) */
+  userId?: string;
+  /** why, and what: the reason and title, or the tier label */
   detail: string;
 }
 

@@ -60,6 +60,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       clock,
       logger,
       pollIntervalMs: config.thehive?.pollIntervalMs ?? policy.pollIntervalMs,
+      home: deps.home,
     });
     actions = new ResponderActions({
       db,
@@ -71,6 +72,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       policy,
       clock,
       logger,
+      home: deps.home,
     });
   }
 
@@ -85,6 +87,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
         repo,
         clock,
         tiersOf: (severity) => policy.severities[severity].tiers.length,
+        home: deps.home,
       });
     },
     registerHttp(http) {

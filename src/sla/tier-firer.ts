@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import type { Clock, TicketingPort } from '../core/ports.js';
 import { evaluateSla, type SlaAlertFacts } from '../core/sla/evaluate.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
+import type { HomeSignals } from '../feature.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { withTimeout } from '../with-timeout.js';
@@ -26,6 +27,7 @@ export interface TierFirerDeps {
   isActive: () => boolean;
   /** after every pass, since firing moves deadlines */
   afterPass: () => Promise<void>;
+  home?: HomeSignals;
 }
 
 const DUE_BATCH = 100;
@@ -150,6 +152,7 @@ export class TierFirer {
         firedAt,
       );
       if (!claimed) return;
+      this.d.home?.changed('responders');
       log.info('SLA tier fired', {
         tier: decision.tier,
         label: decision.tierLabel,
