@@ -109,6 +109,17 @@ describe('Home tab for employees (real Bolt against the Slack simulator)', () =>
     );
   });
 
+  it('retries a views.publish answered 429 after its Retry-After', async () => {
+    const { sim } = rig.h;
+    const before = sim.home.view('U0BOB')?.publishes ?? 0;
+    sim.failNext('views.publish', 1, { status: 429, retryAfter: 1 });
+    const started = Date.now();
+    rig.h.bot.deps.home?.changed(['U0BOB']);
+    const home = await waitForHome(sim, 'U0BOB', (v) => v.publishes > before, 'the retried publish', 5000);
+    assert.ok(Date.now() - started >= 950, 'not before Retry-After');
+    assert.equal(home.publishes, before + 1, 'the refused call published nothing; the retry published once');
+  });
+
   it('publishes nothing for the Messages tab', async () => {
     const { sim } = rig.h;
     sim.openHome('U0DAVE', 'messages');
