@@ -11,6 +11,7 @@ import type { Policy } from '../../config/policy.js';
 import { readBody } from '../read-body.js';
 import { listen, sendJson as sendSimJson } from '../sim-http.js';
 import { PageActionError, type PageActions, pageActions } from './page-actions.js';
+import { homeRoutes, watchHome } from './page-home.js';
 import {
   type DuoOutcome,
   duoSnapshot,
@@ -48,6 +49,8 @@ const STATIC_FILES: Record<string, string> = {
   '/mrkdwn.js': 'mrkdwn.js',
   '/panels.js': 'panels.js',
   '/style.css': 'style.css',
+  '/home.js': 'home.js',
+  '/home.css': 'home.css',
 };
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -83,6 +86,8 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   const publishDuo = () => publish({ type: 'duo', data: duoSnapshot(world.duo, duoOutcomes) });
   const handlers = routes(pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo }));
   const unwatch = watchWorld(world, () => duoOutcomes, publish);
+  Object.assign(handlers, homeRoutes(world.slack));
+  const unwatchHome = watchHome(world.slack, (event) => publish(event as unknown as PageEvent));
 
   const state = () => ({
     slack: slackSnapshot(world.slack),
@@ -148,6 +153,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     url: `http://${options.host}:${port}/`,
     async close() {
       unwatch();
+      unwatchHome();
       for (const socket of sockets) socket.terminate();
       wss.close();
       await new Promise<void>((resolve) => {
