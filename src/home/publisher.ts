@@ -29,6 +29,8 @@ export interface HomePublisherOptions {
   burst?: number;
   /** how long a click's answer stays on the clicker's Home (default 2 min) */
   noticeMs?: number;
+  /** publishes in flight at once, never two for one person (default 4) */
+  concurrency?: number;
 }
 
 export interface PublishStats {
@@ -54,7 +56,10 @@ export class HomePublisher {
   private readonly since = new Map<string, number>();
   private readonly notices = new Map<string, { text: string; until: number }>();
   private timer: NodeJS.Timeout | null = null;
-  private pumping: Promise<void> | null = null;
+  private readonly workers = new Set<Promise<void>>();
+  /** people whose Home is being published right now: a second publish would race the first */
+  private readonly publishing = new Set<string>();
+  private readonly concurrency: number;
   private tokens: number;
   private tokensAt = Date.now();
   private pausedUntil = 0;
@@ -70,6 +75,7 @@ export class HomePublisher {
     this.perMs = (options.perMinute ?? 100) / 60_000;
     this.burst = options.burst ?? 10;
     this.noticeMs = options.noticeMs ?? 120_000;
+    this.concurrency = options.concurrency ?? 4;
     this.tokens = this.burst;
   }
 
@@ -103,7 +109,7 @@ export class HomePublisher {
   /** Resolves when nothing is waiting, queued or being published (tests, the bench, shutdown). */
   async idle(): Promise<void> {
     for (;;) {
-      if (this.pumping) await this.pumping;
+      if (this.workers.size > 0) await Promise.allSettled([...this.workers]);
       else if (this.background.size > 0) await Promise.allSettled([...this.background]);
       else if (this.waiting.size > 0 || this.respondersDueAt !== null || this.ready.size > 0)
         await new Promise((r) => setTimeout(r, 10));
@@ -118,7 +124,7 @@ export class HomePublisher {
     this.waiting.clear();
     this.ready.clear();
     this.respondersDueAt = null;
-    await this.pumping?.catch(() => {});
+    await Promise.allSettled([...this.workers]);
   }
 
   private publishSoon(userId: string): void {
@@ -170,18 +176,32 @@ export class HomePublisher {
   }
 
   private pump(): void {
-    if (this.pumping || this.stopped || this.ready.size === 0) return;
-    this.pumping = (async () => {
-      while (!this.stopped && this.ready.size > 0) {
-        await this.waitForTurn();
-        const userId = this.ready.values().next().value as string;
-        this.ready.delete(userId);
-        await this.publishOne(userId);
-      }
-    })().finally(() => {
-      this.pumping = null;
-      if (this.ready.size > 0) this.pump();
-    });
+    while (!this.stopped && this.workers.size < this.concurrency && this.nextUser() !== undefined) {
+      const worker: Promise<void> = (async () => {
+        for (;;) {
+          await this.waitForTurn();
+          const userId = this.nextUser();
+          if (this.stopped || userId === undefined) return;
+          this.ready.delete(userId);
+          this.publishing.add(userId);
+          try {
+            await this.publishOne(userId);
+          } finally {
+            this.publishing.delete(userId);
+          }
+        }
+      })().finally(() => {
+        this.workers.delete(worker);
+        this.pump();
+      });
+      this.workers.add(worker);
+    }
+  }
+
+  /** The first queued person whose Home is not being published already. */
+  private nextUser(): string | undefined {
+    for (const userId of this.ready) if (!this.publishing.has(userId)) return userId;
+    return undefined;
   }
 
   /** Token bucket for the shared pace, and a full stop while Slack's Retry-After lasts. */
@@ -195,6 +215,7 @@ export class HomePublisher {
         this.tokens -= 1;
         return;
       }
+      if (this.nextUser() === undefined) return;
       await new Promise((r) => setTimeout(r, wait));
     }
   }

@@ -92,7 +92,7 @@ describe('HomePublisher', () => {
   });
 
   it('after a 429 waits Retry-After, then publishes the same Home first', async () => {
-    const { publisher, calls } = rig(['A', 'B'], [], {}, 1);
+    const { publisher, calls } = rig(['A', 'B'], [], { concurrency: 1 }, 1);
     const started = Date.now();
     publisher.changed(['A', 'B']);
     await publisher.idle();
