@@ -40,6 +40,7 @@ export async function moveAlert(
   ctx.logger.info('confirm: transition', { alert: alert.id, from: t.from, to: t.to, reason: t.reason });
   ctx.changed();
   if (updated.userId) ctx.home?.changed([updated.userId]);
+  if (t.to === 'escalated') ctx.home?.changed('responders');
   if (t.notifyChannel) await postEscalation(ctx, updated);
   return { ok: true, alert: updated };
 }

@@ -12,6 +12,9 @@ import { HomeOpeners } from './openers.js';
 import type { AckProvider, OnCallProvider } from './providers.js';
 import { HomePublisher, type HomePublisherOptions } from './publisher.js';
 import { removeIgnoreRule } from './rule-removal.js';
+import type { ResponderExtras } from './view-model.js';
+
+const TEAM_CACHE_MS = 300;
 
 export interface HomeFeatureOptions {
   hiveConfigured: boolean;
@@ -35,6 +38,17 @@ export function createHomeFeature(deps: FeatureDeps, opts: HomeFeatureOptions): 
     acks: opts.acks ?? null,
     oncall: opts.oncall ?? null,
   });
+  // Every responder's Home shows the same team sections: read them once per burst of publishes.
+  // Any change signal drops the cache, so a publish caused by a change never shows what was before it.
+  let team: { at: number; extras: Promise<ResponderExtras> } | null = null;
+  const teamExtras = (now: number) => {
+    if (!team || now - team.at > TEAM_CACHE_MS || now < team.at) team = { at: now, extras: reader.responder(now) };
+    const current = team;
+    current.extras.catch(() => {
+      if (team === current) team = null;
+    });
+    return current.extras;
+  };
   const publisher = new HomePublisher(
     {
       client: deps.slack,
@@ -43,15 +57,21 @@ export function createHomeFeature(deps: FeatureDeps, opts: HomeFeatureOptions): 
       logger,
       render: async (userId, notice) => {
         const now = deps.clock.now().getTime();
-        const responder = (await deps.responders.isResponder(userId)) ? await reader.responder(now) : null;
+        const responder = (await deps.responders.isResponder(userId)) ? await teamExtras(now) : null;
         return { ...buildHome({ ...(await reader.employee(userId, now)), notice }, responder, now) };
       },
     },
     opts.publisher,
   );
   const signals: HomeSignals = {
-    changed: (who) => publisher.changed(who),
-    reply: (userId, text) => publisher.reply(userId, text),
+    changed: (who) => {
+      team = null;
+      publisher.changed(who);
+    },
+    reply: (userId, text) => {
+      team = null;
+      publisher.reply(userId, text);
+    },
   };
 
   return {
@@ -69,7 +89,7 @@ export function createHomeFeature(deps: FeatureDeps, opts: HomeFeatureOptions): 
         const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
         const outcome = await removeIgnoreRule(deps.db, value, body.user.id, deps.clock.now().getTime());
         logger.info('home: ignore rule removal', { user: body.user.id, rule: value, ok: outcome.ok });
-        publisher.reply(body.user.id, outcome.message);
+        signals.reply(body.user.id, outcome.message);
       });
     },
     async start() {
