@@ -17,6 +17,9 @@ import { DUO_CALLBACK_PATH } from './src/confirm/http-routes.js';
 import { type Clock, systemClock } from './src/core/ports.js';
 import { createDigestFeature } from './src/digest/index.js';
 import type { Feature, FeatureDeps } from './src/feature.js';
+import { createHomeFeature } from './src/home/feature.js';
+import { policyOnCall } from './src/home/providers.js';
+import type { HomePublisherOptions } from './src/home/publisher.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
@@ -60,6 +63,8 @@ export interface BotOptions {
   duoStatusTimeoutMs?: number;
   /** identifies this replica in leases and logs */
   replicaId?: string;
+  /** Home tab publishing pace (tests and the bench shorten the debounce) */
+  home?: HomePublisherOptions;
 }
 
 export interface Bot {
@@ -147,11 +152,20 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     : null;
   const metrics = config.nanitor ? measureNanitor(new NanitorMetrics({ ...config.nanitor, logger })) : null;
 
+  // Home tab first: the features tell it (deps.home) whose Home changed.
+  const home = createHomeFeature(deps, {
+    hiveConfigured: ticketing !== null,
+    oncall: policyOnCall(config.policy.oncall),
+    publisher: options.home,
+  });
+  deps.home = home.signals;
+
   // Each feature is always created: one that is not configured says so once at
   // start and answers its commands honestly instead of pretending to work.
   const confirm = createConfirmFeature(deps, { secondFactor, push: duoPush, replicaId, ...options.confirm });
   const oncall = createOnCallFeature(deps, { phone, twilioAuthToken: config.twilio?.authToken });
   const features: Feature[] = [
+    home,
     confirm,
     createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken, ack: oncall.slackAck }),
     oncall,

@@ -25,6 +25,16 @@ export interface FeatureDeps {
   lease: LeaseKeeper;
   /** who may promote, snooze and manage rules */
   responders: Responders;
+  /** the Home tab, told when something on someone's Home changed; absent when Home is not wired */
+  home?: HomeSignals;
+}
+
+/** How features keep Home tabs current without knowing how they are drawn (src/home). */
+export interface HomeSignals {
+  /** these people's Homes (or every responder's) show something that just changed */
+  changed(who: readonly string[] | 'responders'): void;
+  /** a click made on the Home has no message or response_url to answer in: the answer goes on the Home */
+  reply(userId: string, text: string): void;
 }
 
 /** A feature's own figures for the daily digest (last 24 h), when it is enabled. */

@@ -183,6 +183,7 @@ export async function mute(ctx: ConfirmContext, value: string, by: string): Prom
   const expiresAt = new Date(now + ms);
   const rule = await ctx.rules.create({ userId: by, title: alert.title, alertId: alert.id, expiresAt }, now);
   if (!rule) return 'You already muted this alert.';
+  ctx.home?.changed([by]);
   await ctx.repo.audit(
     alert.id,
     by,

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { DuoUsernameFrom } from '../config/env.js';
 import type { ConfirmPolicy } from '../core/confirm/policy.js';
 import type { Clock, PushSecondFactorPort, SecondFactorPort } from '../core/ports.js';
+import type { HomeSignals } from '../feature.js';
 import type { SlackOutbox } from '../slack/outbox.js';
 import type { DuoStateStore } from './duo-states.js';
 import type { IgnoreRuleStore } from './ignore-rule-store.js';
@@ -37,6 +38,8 @@ export interface ConfirmContext {
   stopping: AbortSignal;
   /** alerts changed: the deadline scheduler re-arms */
   changed(): void;
+  /** the Home tab, when wired: told whose Home changed, and given answers to clicks made there */
+  home?: HomeSignals;
 }
 
 /** How long a user gets to finish Duo after answering yes (also the Duo state's lifetime). */

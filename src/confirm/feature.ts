@@ -81,6 +81,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     replicaId: opts.replicaId ?? 'replica',
     startPush: (alertId) => poller?.kick(alertId),
     duoUsernameFrom: deps.config.duoUsernameFrom ?? 'email_local',
+    home: deps.home,
   };
   poller = push ? new PushPoller(ctx, opts.pushTuning?.scanIntervalMs ?? 5000, track) : null;
 

@@ -26,7 +26,8 @@ export function registerConfirmListeners(app: App, ctx: ConfirmContext, track: <
         ctx.logger.error('confirm: button handler failed', { action: actionId, value: action.value, err });
         reply = CLICK_FAILED;
       }
-      if (reply) await ephemeral(respond, reply);
+      // A click on the Home tab has no response_url, so Bolt gives no respond(): the Home shows the answer.
+      if (reply) await (respond ? ephemeral(respond, reply) : ctx.home?.reply(body.user.id, reply));
     });
   };
   button(ACTIONS.yes, answerYes);

@@ -41,6 +41,8 @@ export async function moveAlert(
   ctx.logger.info('confirm: transition', { alert: alert.id, from: t.from, to: t.to, reason: t.reason });
   countConfirmation(t.to, t.reason);
   ctx.changed();
+  if (updated.userId) ctx.home?.changed([updated.userId]);
+  if (t.to === 'escalated') ctx.home?.changed('responders');
   if (t.notifyChannel) await postEscalation(ctx, updated);
   return { ok: true, alert: updated };
 }

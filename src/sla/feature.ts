@@ -62,6 +62,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       clock,
       logger,
       pollIntervalMs: config.thehive?.pollIntervalMs ?? policy.pollIntervalMs,
+      home: deps.home,
     });
     actions = new ResponderActions({
       db,
@@ -73,6 +74,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       policy,
       clock,
       logger,
+      home: deps.home,
     });
   }
 
@@ -88,6 +90,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
         clock,
         tiersOf: (severity) => policy.severities[severity].tiers.length,
         ack: opts.ack,
+        home: deps.home,
       });
     },
     registerHttp(http) {

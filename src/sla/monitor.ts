@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import type { Clock, TicketAlert, TicketingPort } from '../core/ports.js';
 import { evaluateSla } from '../core/sla/evaluate.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
+import type { HomeSignals } from '../feature.js';
 import { DeadlineTimer } from '../jobs/deadline-timer.js';
 import type { Db } from '../store/db.js';
 import type { LeaseKeeper } from '../store/leases.js';
@@ -26,6 +27,7 @@ export interface SlaMonitorDeps {
   clock: Clock;
   logger: Logger;
   pollIntervalMs: number;
+  home?: HomeSignals;
 }
 
 export interface PollResult {
@@ -53,6 +55,7 @@ export class SlaMonitor {
       logger,
       isActive: () => this.running && this.d.lease.isHeld(),
       afterPass: () => this.rearm(),
+      home: d.home,
     });
     this.timer = new DeadlineTimer(
       () => this.now(),
@@ -102,6 +105,7 @@ export class SlaMonitor {
     const stopped = await this.closeUnlisted(new Set(alerts.map((a) => a.id)));
     if (stopped.length)
       this.d.logger.info('alerts no longer open in TheHive; escalation stopped', { count: stopped.length });
+    if (added.length + changed + stopped.length > 0) this.d.home?.changed('responders');
     await this.rearm();
     return { seen: alerts.length, added: added.length, changed, stopped: stopped.length };
   }

@@ -8,6 +8,7 @@ import { escapeMrkdwn } from '../core/escape.js';
 import type { Clock, TicketCase, TicketingPort } from '../core/ports.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
 import { isSecOpsError } from '../errors.js';
+import type { HomeSignals } from '../feature.js';
 import type { Responders } from '../slack/responders.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
@@ -31,6 +32,7 @@ export interface ResponderActionsDeps {
   policy: SlaPolicy;
   clock: Clock;
   logger: Logger;
+  home?: HomeSignals;
 }
 
 export class ResponderActions {
@@ -67,6 +69,7 @@ export class ResponderActions {
     }
     const now = this.d.clock.now();
     await this.d.repo.alerts.markPromoted(alertId, created, userId, now.getTime());
+    this.d.home?.changed('responders');
     await appendAudit(this.d.db, {
       at: now,
       actor: userId,
@@ -108,6 +111,7 @@ export class ResponderActions {
       details: { until, minutes: ms / 60_000 },
     });
     await this.d.monitor.rearm();
+    this.d.home?.changed('responders');
     const tracked = await this.d.repo.alerts.get(alertId);
     if (tracked?.noticeTs) {
       // The snooze itself has taken effect; a Slack hiccup here only leaves the notice stale.

@@ -6,6 +6,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn } from '../core/escape.js';
 import type { Clock } from '../core/ports.js';
+import type { HomeSignals } from '../feature.js';
 import { displayId, PROMOTE_ACTION, SNOOZE_ACTION, severityName } from './notice-blocks.js';
 import type { SlaRepository } from './repository.js';
 import { type ResponderActions, SNOOZE_MINUTES_MAX, SNOOZE_MINUTES_MIN } from './responder-actions.js';
@@ -21,6 +22,8 @@ export interface SlaSlackDeps {
   tiersOf: (severity: 1 | 2 | 3 | 4) => number;
   /** `/hive ack <alertId>` (the on-call feature); absent, `ack` is not offered */
   ack?: (alertId: string, userId: string) => Promise<{ message: string }>;
+  /** a click on the Home tab has no response_url: its answer goes on the clicker's Home */
+  home?: HomeSignals;
 }
 
 const NOT_CONFIGURED = 'TheHive is not configured (THEHIVE_URL is unset), so the SLA monitor is off.';
@@ -29,7 +32,10 @@ export function registerSlaListeners(app: App, d: SlaSlackDeps): void {
   for (const actionId of [PROMOTE_ACTION, SNOOZE_ACTION]) {
     app.action<BlockButtonAction>(actionId, async ({ ack, action, body, respond }) => {
       await ack();
-      const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+      const reply = async (text: string) =>
+        respond
+          ? respond({ response_type: 'ephemeral', replace_original: false, text })
+          : d.home?.reply(body.user.id, text);
       if (!d.actions) return void (await reply(NOT_CONFIGURED));
       const alertId = action.value ?? '';
       const outcome =

@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import type { Clock, TicketingPort } from '../core/ports.js';
 import { evaluateSla, type SlaAlertFacts } from '../core/sla/evaluate.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
+import type { HomeSignals } from '../feature.js';
 import { tierLateness } from '../metrics/metrics.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
@@ -27,6 +28,7 @@ export interface TierFirerDeps {
   isActive: () => boolean;
   /** after every pass, since firing moves deadlines */
   afterPass: () => Promise<void>;
+  home?: HomeSignals;
 }
 
 const DUE_BATCH = 100;
@@ -152,6 +154,7 @@ export class TierFirer {
       );
       if (!claimed) return;
       tierLateness.observe(Math.max(0, firedAt - (alert.nextDue ?? firedAt)) / 1000);
+      this.d.home?.changed('responders');
       log.info('SLA tier fired', {
         tier: decision.tier,
         label: decision.tierLabel,

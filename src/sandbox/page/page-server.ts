@@ -11,6 +11,7 @@ import type { Policy } from '../../config/policy.js';
 import { readBody } from '../read-body.js';
 import { listen, sendJson as sendSimJson } from '../sim-http.js';
 import { PageActionError, type PageActions, pageActions } from './page-actions.js';
+import { homeRoutes, watchHome } from './page-home.js';
 import {
   type DuoOutcome,
   duoSnapshot,
@@ -51,6 +52,8 @@ const STATIC_FILES: Record<string, string> = {
   '/mrkdwn.js': 'mrkdwn.js',
   '/panels.js': 'panels.js',
   '/style.css': 'style.css',
+  '/home.js': 'home.js',
+  '/home.css': 'home.css',
 };
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -100,6 +103,8 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
       .catch((err: unknown) => logger.debug('SLA view unavailable', { err }));
   }, 1000);
   slaTimer.unref();
+  Object.assign(handlers, homeRoutes(world.slack));
+  const unwatchHome = watchHome(world.slack, (event) => publish(event as unknown as PageEvent));
 
   const state = async () => ({
     slack: slackSnapshot(world.slack),
@@ -167,6 +172,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     async close() {
       clearInterval(slaTimer);
       unwatch();
+      unwatchHome();
       for (const socket of sockets) socket.terminate();
       wss.close();
       await new Promise<void>((resolve) => {

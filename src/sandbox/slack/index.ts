@@ -1,5 +1,6 @@
 export type { EphemeralPredicate, MessageKind, MessagePredicate, WaitOptions } from './activity-log.js';
 export { BLOCK_KIT_LIMITS, blockKitErrors } from './block-limits.js';
+export { HOME_VIEW_LIMITS, type HomeTabsOptions, type PublishedHome } from './home-tabs.js';
 export { SlackSimulator, type SlackSimulatorOptions } from './simulator.js';
 export type {
   AckRecord,

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'winston';
 import { ActivityLog, type EphemeralPredicate, type MessagePredicate, type WaitOptions } from './activity-log.js';
+import { HomeTabs, type HomeTabsOptions } from './home-tabs.js';
 import { SimHttpServer } from './http-server.js';
 import {
   appMentionEvent,
@@ -44,6 +45,8 @@ export interface SlackSimulatorOptions {
   pingIntervalMs?: number;
   /** Time between sending `disconnect` and closing the socket. */
   disconnectGraceMs?: number;
+  /** the App Home tab: views.publish rate limit, or a manifest without a Home tab */
+  home?: HomeTabsOptions;
   logger?: Logger;
 }
 
@@ -64,6 +67,8 @@ export class SlackSimulator extends EventEmitter<SlackSimulatorEvents> {
   private readonly http: SimHttpServer;
   private readonly responseUrls: ResponseUrls;
   private readonly logger: Logger | undefined;
+  /** App Home: publish, open, click (src/sandbox/slack/home-tabs.ts) */
+  readonly home: HomeTabs;
 
   private constructor(options: SlackSimulatorOptions) {
     super();
@@ -82,7 +87,18 @@ export class SlackSimulator extends EventEmitter<SlackSimulatorEvents> {
       onAck: (ack, context) => this.onAck(ack, context),
       onConnectionsChanged: (open) => this.emit('connection', { open }),
     });
+    this.home = new HomeTabs(
+      {
+        workspace: this.workspace,
+        deliver: (type, payload) => this.hub.deliver(type, payload),
+        sendEvent: (event) => this.sendEvent(event),
+        onPublish: (home) => this.emit('home', home),
+      },
+      options.home,
+    );
     this.webApi = new WebApi(this.workspace, {
+      extraMethods: this.home.methods,
+      retryAfter: (method, nowMs) => this.home.retryAfter(method, nowMs),
       botToken: this.botToken,
       appToken: this.appToken,
       perChannelPerSecond: options.perChannelPerSecond,
@@ -207,6 +223,16 @@ export class SlackSimulator extends EventEmitter<SlackSimulatorEvents> {
       nowMs: Date.now(),
     });
     return this.hub.deliver('interactive', payload, target);
+  }
+
+  /** A user opens the app's Home tab (or its Messages tab); returns the envelope id. */
+  openHome(userId: string, tab: 'home' | 'messages' = 'home'): string {
+    return this.home.open(this.requireUser(userId), tab);
+  }
+
+  /** A user clicks a button on their published Home; `value` picks among buttons sharing an action_id. */
+  clickHomeButton(userId: string, actionId: string, value?: string): string {
+    return this.home.click(this.requireUser(userId), actionId, value);
   }
 
   messages(channelId?: string): SlackMessage[] {

@@ -1,3 +1,5 @@
+import type { PublishedHome } from './home-tabs.js';
+
 /** A Block Kit block or element as JSON; the simulator stores blocks as sent and only inspects buttons. */
 export type Block = Record<string, unknown>;
 
@@ -110,4 +112,6 @@ export interface SlackSimulatorEvents {
   envelope: [Envelope];
   ack: [AckRecord];
   connection: [{ open: number }];
+  /** a views.publish replaced someone's Home tab */
+  home: [PublishedHome];
 }

@@ -16,6 +16,9 @@ export interface WebApiOptions {
   perChannelPerSecond: number | undefined;
   /** Issues a one-time WebSocket URL for apps.connections.open. */
   openConnectionUrl: () => string;
+  /** Methods served elsewhere (views.* by HomeTabs) and their own rate limits (seconds to wait, if over). */
+  extraMethods?: Record<string, MethodHandler>;
+  retryAfter?: (method: string, nowMs: number) => number | undefined;
 }
 
 const PACING_WINDOW_MS = 1000;
@@ -40,6 +43,7 @@ export class WebApi {
       ...chatMethods,
       ...directoryMethods,
       'apps.connections.open': () => ({ ok: true, url: this.options.openConnectionUrl() }),
+      ...this.options.extraMethods,
     };
   }
 
@@ -57,6 +61,8 @@ export class WebApi {
 
     const fault = this.faults.get(method)?.shift();
     if (fault) return faultReply(fault);
+    const waitSeconds = this.options.retryAfter?.(method, nowMs);
+    if (waitSeconds !== undefined) return rateLimited(waitSeconds);
 
     if (method !== 'chat.postMessage') return ok200(handler(params, this.workspace));
     const pacing = this.pace(params, nowMs);
