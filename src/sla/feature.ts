@@ -85,6 +85,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
         repo,
         clock,
         tiersOf: (severity) => policy.severities[severity].tiers.length,
+        logger,
       });
     },
     registerHttp(http) {
