@@ -7,7 +7,8 @@ import { type AckRecord, type SimUser, SlackSimulator } from '../src/sandbox/sla
 import { summarize } from './stats.js';
 
 const DMS = 50;
-const LENGTH = 40_000;
+/** FLOOD_LENGTH=400 gives the same burst with short DMs, for comparison. */
+const LENGTH = Number(process.env.FLOOD_LENGTH ?? 40_000);
 /** Slack's own retry deadline is 3 s; the target leaves room for the network in front of it. */
 const ACK_TARGET_MS = 50;
 
@@ -112,6 +113,7 @@ function toSimUser(i: number): SimUser {
   };
 }
 
+/** BOT_PROF=1 writes the bot's CPU profile to /tmp/prof. */
 function spawnBot(sim: SlackSimulator, dir: string): ChildProcess {
   const probe = `data:text/javascript,${encodeURIComponent(PROBE)}`;
   return spawn(

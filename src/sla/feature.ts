@@ -91,6 +91,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
         tiersOf: (severity) => policy.severities[severity].tiers.length,
         ack: opts.ack,
         home: deps.home,
+        logger,
       });
     },
     registerHttp(http) {

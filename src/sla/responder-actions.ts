@@ -9,6 +9,7 @@ import type { Clock, TicketCase, TicketingPort } from '../core/ports.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
 import { isSecOpsError } from '../errors.js';
 import type { HomeSignals } from '../feature.js';
+import { clip } from '../log.js';
 import type { Responders } from '../slack/responders.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
@@ -21,6 +22,12 @@ export type ActionOutcome = { ok: boolean; message: string };
 
 export const SNOOZE_MINUTES_MIN = 1;
 export const SNOOZE_MINUTES_MAX = 1440;
+
+/**
+ * What a TheHive alert id can look like (`~40968`, or an older Elasticsearch id); anything else,
+ * such as 40 KB pasted into `/hive promote`, is no alert and is not sent to TheHive or logged whole.
+ */
+const PLAUSIBLE_ALERT_ID = /^[A-Za-z0-9~_.:-]{1,128}$/;
 
 export interface ResponderActionsDeps {
   db: Db;
@@ -51,6 +58,7 @@ export class ResponderActions {
     const refused = await this.refuse(userId);
     if (refused) return refused;
     const id = displayId(alertId);
+    if (!PLAUSIBLE_ALERT_ID.test(alertId)) return noSuchAlert(id);
     const tracked = await this.d.repo.alerts.get(alertId);
     if (tracked?.state === 'promoted' && tracked.caseId !== null && tracked.caseNumber !== null) {
       const existing = { id: tracked.caseId, number: tracked.caseNumber };
@@ -63,8 +71,23 @@ export class ResponderActions {
     try {
       created = await this.d.ticketing.promote(alertId);
     } catch (err) {
-      const reason = isSecOpsError(err) ? (err.userMessage ?? err.message) : 'unexpected error (see the bot log)';
-      this.d.logger.warn('promote failed', { component: 'sla', alert: alertId, user: userId, err });
+      if (isSecOpsError(err, 'not_found')) {
+        this.d.logger.info('promote of an alert TheHive does not have', {
+          component: 'sla',
+          alert: alertId,
+          user: userId,
+        });
+        return noSuchAlert(id);
+      }
+      // A vendor failure is one line (its code and words); only the unexpected keeps its stack.
+      const known = isSecOpsError(err);
+      this.d.logger.warn('promote failed', {
+        component: 'sla',
+        alert: alertId,
+        user: userId,
+        ...(known ? { code: err.code, reason: clip(err.message, 300) } : { err }),
+      });
+      const reason = known ? (err.userMessage ?? err.message) : 'unexpected error (see the bot log)';
       return { ok: false, message: `Could not promote alert ${id} to a case: ${escapeMrkdwn(reason, 300)}` };
     }
     const now = this.d.clock.now();
@@ -95,6 +118,7 @@ export class ResponderActions {
     const refused = await this.refuse(userId);
     if (refused) return refused;
     const id = displayId(alertId);
+    if (!PLAUSIBLE_ALERT_ID.test(alertId)) return noSuchAlert(id);
     const ms = minutes === undefined ? this.d.policy.snoozeMs : minutes * 60_000;
     const now = this.d.clock.now();
     const until = now.getTime() + ms;
@@ -127,4 +151,8 @@ export class ResponderActions {
       message: `Alert ${id} snoozed for ${formatDuration(ms)}: no notification until ${new Date(until).toISOString()}; then the tier due fires once.`,
     };
   }
+}
+
+function noSuchAlert(id: string): ActionOutcome {
+  return { ok: false, message: `There is no alert ${id} in TheHive. \`/hive list\` shows the open ones.` };
 }

@@ -1,6 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { SecOpsError } from '../../errors.js';
+import { clip } from '../../log.js';
+import { withRetry } from '../../retry/retry.js';
 
 export interface NanitorHttpOptions {
   baseUrl: string;
@@ -13,6 +14,16 @@ export interface NanitorHttpOptions {
 
 /** One attempt either yields parsed JSON or an error that says whether trying again could help. */
 type Attempt = { ok: true; body: unknown } | { ok: false; retryable: boolean; error: SecOpsError };
+
+/** Carries a failure that another attempt may fix through the retry policy. */
+class Retryable extends Error {
+  constructor(readonly error: SecOpsError) {
+    super(error.message);
+  }
+}
+
+/** Nanitor's answers are two small JSON documents; a body past this is not one of them. */
+const MAX_BODY_CHARS = 5_000_000;
 
 /**
  * GETs JSON from Nanitor's system API with a per-request time-out and retries.
@@ -28,21 +39,30 @@ export class NanitorHttp {
 
   async getJson(pathAndQuery: string, label: string): Promise<unknown> {
     const { retries, backoffMs, logger } = this.options;
-    let attempt = 0;
-    for (;;) {
-      const result = await this.attempt(pathAndQuery, label);
-      if (result.ok) return result.body;
-      if (!result.retryable || attempt >= retries) throw result.error;
-      attempt += 1;
-      const delayMs = backoffMs * 2 ** (attempt - 1);
-      logger.warn('Nanitor request failed; retrying', {
-        endpoint: label,
-        code: result.error.code,
-        error: result.error.message,
-        attempt,
-        delayMs,
-      });
-      await sleep(delayMs);
+    try {
+      return await withRetry(
+        async () => {
+          const result = await this.attempt(pathAndQuery, label);
+          if (result.ok) return result.body;
+          throw result.retryable ? new Retryable(result.error) : result.error;
+        },
+        { retries, minDelayMs: backoffMs },
+        {
+          retryable: (err) => err instanceof Retryable,
+          onRetry: ({ error, attempt, waitMs }) => {
+            const { code, message } = (error as Retryable).error;
+            logger.warn('Nanitor request failed; retrying', {
+              endpoint: label,
+              code,
+              error: message,
+              attempt,
+              delayMs: waitMs,
+            });
+          },
+        },
+      );
+    } catch (err) {
+      throw err instanceof Retryable ? err.error : err;
     }
   }
 
@@ -79,6 +99,10 @@ export class NanitorHttp {
         return failedInFlight(err);
       }
       const status = response.status;
+      // The body is only ever parsed or dropped, never quoted: an error page says nothing a status does not.
+      if (raw.length > MAX_BODY_CHARS) {
+        return { ok: false, retryable: false, error: new SecOpsError('bad_response', `${what}: response too large`) };
+      }
       if (status === 401 || status === 403) {
         return {
           ok: false,
@@ -122,9 +146,9 @@ function describeNetworkError(err: unknown): string {
     const cause = err.cause;
     if (cause instanceof Error) {
       const code = (cause as NodeJS.ErrnoException).code;
-      return code ? `${code} (${cause.message})` : cause.message;
+      return clip(code ? `${code} (${cause.message})` : cause.message);
     }
-    return err.message;
+    return clip(err.message);
   }
-  return String(err);
+  return clip(String(err));
 }

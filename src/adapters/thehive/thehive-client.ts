@@ -5,6 +5,7 @@
 import type { Logger } from 'winston';
 import type { TicketAlert, TicketCase, TicketingPort } from '../../core/ports.js';
 import { SecOpsError } from '../../errors.js';
+import { clip } from '../../log.js';
 import { TheHiveHttp, theHiveMessage } from './thehive-http.js';
 import {
   isRecord,
@@ -34,6 +35,8 @@ export interface TheHiveTicketingOptions {
 
 /** Observables are one query per alert; a few at a time keeps a 10,000-alert poll short without flooding TheHive. */
 const OBSERVABLE_FETCH_CONCURRENCY = 8;
+/** 200 pages of 500 is ten times the largest backlog we have seen; past it something is looping. */
+const MAX_PAGES = 200;
 
 export class TheHiveTicketing implements TicketingPort {
   private readonly http: TheHiveHttp;
@@ -76,7 +79,9 @@ export class TheHiveTicketing implements TicketingPort {
     const response = await this.http.request('GET', `/api/v1/alert/${encodeURIComponent(id)}`, { handles: [404] });
     if (response.status === 404) return null;
     const parsed = parseAlert(response.body);
-    if (!parsed.ok) throw new SecOpsError('bad_response', `TheHive sent an unusable alert ${id}: ${parsed.reason}`);
+    if (!parsed.ok) {
+      throw new SecOpsError('bad_response', `TheHive sent an unusable alert ${clip(id, 80)}: ${clip(parsed.reason)}`);
+    }
     return this.withObservables(parsed.value);
   }
 
@@ -84,9 +89,9 @@ export class TheHiveTicketing implements TicketingPort {
     const path = `/api/v1/alert/${encodeURIComponent(id)}/case`;
     const response = await this.http.request('POST', path, { body: {}, handles: [400] });
     if (response.status === 400) return this.existingCaseOf(id, theHiveMessage(response.body));
-    const created = this.requireCase(response.body, `promoting alert ${id}`);
+    const created = this.requireCase(response.body, `promoting alert ${clip(id, 80)}`);
     this.logger.info('Promoted TheHive alert to a case', {
-      alertId: id,
+      alertId: clip(id, 80),
       caseId: created.id,
       caseNumber: created.number,
     });
@@ -104,15 +109,30 @@ export class TheHiveTicketing implements TicketingPort {
   /**
    * Pages through the open alerts oldest first. An alert that leaves the open set between two
    * pages shifts the rest up by one and may be missed by this poll; the next poll sees it.
+   * A page that brings no alert not already listed means TheHive (or a proxy) ignored the page
+   * step: following it would ask for the same page forever, so the listing ends there.
    */
   private async listOpenRows(): Promise<ListedAlert[]> {
     const byId = new Map<string, ListedAlert>();
-    for (let from = 0; ; from += this.pageSize) {
+    const seen = new Set<string>();
+    for (let page = 0; ; page++) {
+      if (page >= MAX_PAGES) {
+        this.logger.error('TheHive kept sending full pages; stopped listing', { pages: page, alerts: seen.size });
+        break;
+      }
+      const from = page * this.pageSize;
       const rows = await this.queryOpenPage(from, from + this.pageSize);
+      let fresh = 0;
       for (const raw of rows) {
+        const rawId = isRecord(raw) && typeof raw._id === 'string' ? raw._id : null;
+        if (rawId !== null) {
+          if (seen.has(rawId)) continue;
+          seen.add(rawId);
+        }
+        fresh++;
         const parsed = parseAlert(raw);
         if (!parsed.ok) {
-          this.logger.warn('Skipping malformed TheHive alert', { reason: parsed.reason });
+          this.logger.warn('Skipping malformed TheHive alert', { reason: clip(parsed.reason) });
         } else if (parsed.value.alert.state === 'open') {
           byId.set(parsed.value.alert.id, parsed.value);
         }
@@ -120,6 +140,10 @@ export class TheHiveTicketing implements TicketingPort {
       if (rows.length < this.pageSize) break;
       if (rows.length > this.pageSize) {
         this.logger.warn('TheHive ignored the page bounds; treating the answer as complete', { rows: rows.length });
+        break;
+      }
+      if (fresh === 0) {
+        this.logger.warn('TheHive answered a page with alerts already listed; it ignores the page step', { from });
         break;
       }
     }
@@ -160,7 +184,10 @@ export class TheHiveTicketing implements TicketingPort {
     if (response.status === 404) return null;
     const parsed = parseObservables(response.body);
     if (!parsed.ok) {
-      this.logger.warn('Ignoring unusable observables of TheHive alert', { alertId: alert.id, reason: parsed.reason });
+      this.logger.warn('Ignoring unusable observables of TheHive alert', {
+        alertId: clip(alert.id, 80),
+        reason: clip(parsed.reason),
+      });
       return { ...alert, observables: [] };
     }
     this.observableCache.set(alert.id, { version, data: parsed.value });
@@ -172,7 +199,7 @@ export class TheHiveTicketing implements TicketingPort {
     const response = await this.http.request('GET', `/api/v1/alert/${encodeURIComponent(alertId)}`);
     const caseId = isRecord(response.body) ? linkedCaseId(response.body) : null;
     if (caseId === null) {
-      throw new SecOpsError('invalid_input', `TheHive refused to promote alert ${alertId}: ${refusal}`);
+      throw new SecOpsError('invalid_input', `TheHive refused to promote alert ${clip(alertId, 80)}: ${refusal}`);
     }
     const caseResponse = await this.http.request('GET', `/api/v1/case/${encodeURIComponent(caseId)}`);
     const existing = this.requireCase(caseResponse.body, `reading case ${caseId}`);

@@ -3,9 +3,10 @@
  * exponential-backoff retries for failures that may pass (5xx, network, time-out, malformed JSON).
  * 4xx answers are never retried; they become SecOpsErrors unless the caller says it handles the status.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'winston';
 import { type ErrorCode, SecOpsError } from '../../errors.js';
+import { clip } from '../../log.js';
+import { withRetry } from '../../retry/retry.js';
 
 export interface TheHiveHttpOptions {
   url: string;
@@ -32,9 +33,14 @@ export interface RequestOptions {
 const USER_MESSAGE = 'TheHive could not be reached just now; try again in a minute.';
 
 /** A failure worth another attempt; carries the error to throw once attempts run out. */
-class RetryableFailure {
-  constructor(readonly error: SecOpsError) {}
+class RetryableFailure extends Error {
+  constructor(readonly error: SecOpsError) {
+    super(error.message);
+  }
 }
+
+/** TheHive's own words in an error are shown to responders and logged: a sentence, not a page. */
+const MAX_VENDOR_TEXT = 300;
 
 export class TheHiveHttp {
   private readonly baseUrl: string;
@@ -45,26 +51,36 @@ export class TheHiveHttp {
 
   async request(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<TheHiveResponse> {
     const attempts = this.options.retries + 1;
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(method, path, options);
-      if (!(outcome instanceof RetryableFailure)) return outcome;
-      if (attempt >= attempts) {
-        const { code, message } = outcome.error;
-        throw new SecOpsError(code, `${message} (gave up after ${attempts} attempts)`, {
-          userMessage: USER_MESSAGE,
-          cause: outcome.error,
-        });
-      }
-      const waitMs = this.options.backoffMs * 2 ** (attempt - 1);
-      this.options.logger.warn('TheHive request failed, retrying', {
-        method,
-        path,
-        attempt,
-        code: outcome.error.code,
-        reason: outcome.error.message,
-        waitMs,
+    try {
+      return await withRetry(
+        async () => {
+          const outcome = await this.attempt(method, path, options);
+          if (outcome instanceof RetryableFailure) throw outcome;
+          return outcome;
+        },
+        { retries: this.options.retries, minDelayMs: this.options.backoffMs },
+        {
+          retryable: (err) => err instanceof RetryableFailure,
+          onRetry: ({ error, attempt, waitMs }) => {
+            const { code, message } = (error as RetryableFailure).error;
+            this.options.logger.warn('TheHive request failed, retrying', {
+              method,
+              path: clip(path),
+              attempt,
+              code,
+              reason: message,
+              waitMs,
+            });
+          },
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof RetryableFailure)) throw err;
+      const { code, message } = err.error;
+      throw new SecOpsError(code, `${message} (gave up after ${attempts} attempts)`, {
+        userMessage: USER_MESSAGE,
+        cause: err.error,
       });
-      await sleep(waitMs);
     }
   }
 
@@ -73,7 +89,7 @@ export class TheHiveHttp {
     path: string,
     options: RequestOptions,
   ): Promise<TheHiveResponse | RetryableFailure> {
-    const what = `${method} ${path}`;
+    const what = `${method} ${clip(path, 120)}`;
     let status: number;
     let text: string;
     try {
@@ -139,11 +155,12 @@ function clientError(status: number, what: string, body: unknown): SecOpsError {
   return new SecOpsError(code, `TheHive answered ${status} to ${what}${detail ? `: ${detail}` : ''}`);
 }
 
-/** TheHive's error bodies are `{type, message}`. */
+/** TheHive's error bodies are `{type, message}`; cut to a sentence, since they end up in logs and replies. */
 export function theHiveMessage(body: unknown): string {
   if (typeof body !== 'object' || body === null) return '';
   const { type, message } = body as { type?: unknown; message?: unknown };
-  return [type, message].filter((part): part is string => typeof part === 'string').join(': ');
+  const text = [type, message].filter((part): part is string => typeof part === 'string').join(': ');
+  return clip(text, MAX_VENDOR_TEXT);
 }
 
 function parseOrNull(text: string): unknown {

@@ -42,6 +42,8 @@ export interface TheHiveFaults {
   failNext?: number;
   /** The next n successful answers carry truncated JSON. */
   malformedNext?: number;
+  /** Answer every `page` step from the first row, as a misconfigured proxy or a buggy version might. */
+  ignorePageStep?: boolean;
 }
 
 /** Query and promote bodies are small; this only stops a runaway client. */
@@ -67,7 +69,7 @@ export class TheHiveSimulator {
   private readonly listeners = new Map<SimulatorEvent, Set<Listener>>();
   private readonly pendingDelays = new Set<NodeJS.Timeout>();
   private readonly properties: Record<EntityType, ReadonlySet<string>>;
-  private fault = { slowMs: 0, failNext: 0, malformedNext: 0 };
+  private fault = { slowMs: 0, failNext: 0, malformedNext: 0, ignorePageStep: false };
   private requests = 0;
   // TheHive ids are graph vertex ids rendered as `~<number>`; alerts, cases and observables share the sequence.
   private nextVertex = 40_968;
@@ -214,7 +216,11 @@ export class TheHiveSimulator {
       pattern: /^\/api\/v1\/query$/,
       handle: (_, rawBody) => {
         const body = parseJson(rawBody);
-        return { status: 200, body: runQuery(isObject(body) ? body.query : undefined, this.querySources()) };
+        const query = isObject(body) ? body.query : undefined;
+        return {
+          status: 200,
+          body: runQuery(this.fault.ignorePageStep ? fromFirstRow(query) : query, this.querySources()),
+        };
       },
     },
     {
@@ -304,4 +310,14 @@ export class TheHiveSimulator {
       this.pendingDelays.add(timer);
     });
   }
+}
+
+/** The query with each `page` step moved back to row 0, keeping its size. */
+function fromFirstRow(query: unknown): unknown {
+  if (!Array.isArray(query)) return query;
+  return query.map((step) =>
+    isObject(step) && step._name === 'page' && typeof step.from === 'number' && typeof step.to === 'number'
+      ? { ...step, from: 0, to: step.to - step.from }
+      : step,
+  );
 }

@@ -1,7 +1,9 @@
 import type { App, SayFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
+import { formatDuration } from '../../core/duration.js';
 import { escapeMrkdwn } from '../../core/escape.js';
+import { SlidingWindowLimit } from './rate-limit.js';
 
 export interface DmContext {
   userId: string;
@@ -23,7 +25,33 @@ export interface DirectMessageDeps {
   helpText: () => string;
   /** Feature handlers, asked in order after the built-in greeting and help. */
   handlers: DmHandler[];
+  limits?: Partial<DmLimits>;
 }
+
+/**
+ * How much one person, and everyone together, may ask of the bot by DM. `test` starts a whole
+ * confirmation and may end as a post in the escalation channel, where it queues with real
+ * escalations; so it is limited per person and, more tightly than any one person could reach,
+ * for everyone, which bounds what test traffic can ever put in front of a real alert.
+ */
+export interface DmLimits {
+  /** `test` DMs per person per window */
+  testsPerUser: number;
+  /** `test` DMs from everyone per window */
+  testsTotal: number;
+  testWindowMs: number;
+  /** any DMs per person per minute; past it they are not answered */
+  messagesPerMinute: number;
+  now: () => number;
+}
+
+export const DEFAULT_DM_LIMITS: DmLimits = {
+  testsPerUser: 3,
+  testsTotal: 10,
+  testWindowMs: 10 * 60_000,
+  messagesPerMinute: 30,
+  now: Date.now,
+};
 
 const MAX_TEXT = 4000;
 const GREETINGS = new Set(['hi', 'hello', 'hey']);
@@ -34,6 +62,11 @@ const GREETINGS = new Set(['hi', 'hello', 'hey']);
  * emoji, mentions, mrkdwn) reach a handler unbounded.
  */
 export function registerDirectMessages(app: App, deps: DirectMessageDeps): void {
+  const limits = { ...DEFAULT_DM_LIMITS, ...deps.limits };
+  const testsPerUser = new SlidingWindowLimit(limits.testsPerUser, limits.testWindowMs);
+  const testsTotal = new SlidingWindowLimit(limits.testsTotal, limits.testWindowMs);
+  const messages = new SlidingWindowLimit(limits.messagesPerMinute, 60_000);
+  const warnedFlood = new SlidingWindowLimit(1, 60_000);
   app.message(async ({ message, say, client }) => {
     if (message.channel_type !== 'im') return;
     if (message.subtype !== undefined) return;
@@ -43,6 +76,28 @@ export function registerDirectMessages(app: App, deps: DirectMessageDeps): void 
     const text = (('text' in message ? message.text : '') ?? '').slice(0, MAX_TEXT).trim();
     const command = commandWord(text);
     const logger = deps.logger.child({ component: 'dm', user: userId });
+    const now = limits.now();
+    if (messages.take(userId, now) > 0) {
+      // Said once a minute; the rest of a flood gets no answer and costs no Slack call.
+      if (warnedFlood.take(userId, now) === 0) {
+        logger.warn('DM flood from one user; not answering for a minute');
+        await say("You're sending me messages faster than I can answer; I'll pick up again in a minute.");
+      }
+      return;
+    }
+    if (command === 'test') {
+      const wait = Math.max(testsPerUser.waitFor(userId, now), testsTotal.waitFor('*', now));
+      if (wait === 0) {
+        testsPerUser.take(userId, now);
+        testsTotal.take('*', now);
+      } else {
+        logger.info('test DM refused by its rate limit');
+        await say(
+          `You can ask for ${limits.testsPerUser} test alerts every ${formatDuration(limits.testWindowMs)} (and the whole team for ${limits.testsTotal}); try again in ${formatDuration(Math.max(1000, Math.ceil(wait / 1000) * 1000))}.`,
+        );
+        return;
+      }
+    }
     const ctx: DmContext = { userId, channel: message.channel, text, command, say, client, logger };
 
     // A bare greeting or "help" is always the built-in; any longer text goes to the features
