@@ -6,9 +6,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SlackSimulator } from '../../src/sandbox/slack/index.js';
@@ -33,12 +43,27 @@ function build(dir: string): string {
   return install(dir);
 }
 
-/** package.json (ESM) and the dependencies next to `dir/dist`, as `npm ci` would put them. */
+/**
+ * package.json (ESM) and the production dependencies next to `dir/dist`, as `npm ci --omit=dev`
+ * would install them: every package the lockfile does not mark dev-only, linked from the shared
+ * install. Run with --preserve-symlinks, a dependency resolves its own dependencies here too, so
+ * anything needing tsx, TypeScript or another dev package at run time fails to start.
+ */
 function install(dir: string): string {
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (!/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) || entry.dev || entry.devOptional) continue;
+    if (!existsSync(join(ROOT, path))) continue; // an optional package for another platform
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    symlinkSync(join(ROOT, path), join(dir, path), 'dir');
+  }
   return join(dir, 'dist', 'main.js');
 }
+
+const NODE_ARGS = ['--preserve-symlinks'];
 
 describe('the compiled build', () => {
   let dir: string;
@@ -57,11 +82,11 @@ describe('the compiled build', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts with plain node: compiled migrations applied on a fresh store, /healthz up, TheHive polled', async () => {
+  it('starts with plain node and production dependencies only: compiled migrations applied on a fresh store, /healthz up, TheHive polled', async () => {
     const store = await freshSqlite();
     const port = await freePort();
     const env = { ...baseEnv(sim, store), ...slaEnv(sims, port), LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, [main], { cwd: dir, env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [...NODE_ARGS, main], { cwd: dir, env: { PATH: process.env.PATH, ...env } });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -102,7 +127,10 @@ describe('the compiled build', () => {
     const store = await freshSqlite();
     const port = await freePort();
     const env = { ...baseEnv(sim, store), PORT: String(port), LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, [brokenMain], { cwd: broken, env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [...NODE_ARGS, brokenMain], {
+      cwd: broken,
+      env: { PATH: process.env.PATH, ...env },
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
