@@ -16,6 +16,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -117,6 +118,45 @@ describe('the compiled build', () => {
       if (child.exitCode === null) await once(child, 'exit');
       await store.drop();
     }
+  });
+
+  it('without Twilio and Duo configured, their SDKs are never loaded', async () => {
+    const store = await freshSqlite();
+    const port = await freePort();
+    const loaded = join(dir, 'loaded.json');
+    // Preloaded: writes every CommonJS module file the process loaded (the SDKs are CommonJS) at exit.
+    const preload = join(dir, 'record-loads.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require('node:module')._cache))));`,
+    );
+    const env = { ...baseEnv(sim, store), PORT: String(port), LOG_LEVEL: 'error' };
+    const child = spawn(process.execPath, [...NODE_ARGS, '--require', preload, main], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: 'ignore',
+    });
+    try {
+      await eventually(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200,
+        30_000,
+        '/healthz 200',
+      );
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+      await store.drop();
+    }
+    const files = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+    assert.ok(
+      files.some((f) => f.includes('/node_modules/knex/')),
+      'the record works',
+    );
+    assert.deepEqual(
+      files.filter((f) => /\/node_modules\/(twilio|@duosecurity)\//.test(f)),
+      [],
+      'no Twilio or Duo SDK module',
+    );
   });
 
   it('without its migrations it exits 1 with one line and never answers /healthz', async () => {
