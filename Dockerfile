@@ -33,4 +33,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM releases the scheduler lease, so a replacement container takes over at once.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/main.js"]
+# As `npm run start:prod`: a 4 MB young generation keeps RSS down (bench/build.ts compares).
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

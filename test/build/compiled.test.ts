@@ -6,9 +6,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SlackSimulator } from '../../src/sandbox/slack/index.js';
@@ -33,12 +44,27 @@ function build(dir: string): string {
   return install(dir);
 }
 
-/** package.json (ESM) and the dependencies next to `dir/dist`, as `npm ci` would put them. */
+/**
+ * package.json (ESM) and the production dependencies next to `dir/dist`, as `npm ci --omit=dev`
+ * would install them: every package the lockfile does not mark dev-only, linked from the shared
+ * install. Run with --preserve-symlinks, a dependency resolves its own dependencies here too, so
+ * anything needing tsx, TypeScript or another dev package at run time fails to start.
+ */
 function install(dir: string): string {
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (!/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) || entry.dev || entry.devOptional) continue;
+    if (!existsSync(join(ROOT, path))) continue; // an optional package for another platform
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    symlinkSync(join(ROOT, path), join(dir, path), 'dir');
+  }
   return join(dir, 'dist', 'main.js');
 }
+
+const NODE_ARGS = ['--preserve-symlinks'];
 
 describe('the compiled build', () => {
   let dir: string;
@@ -57,11 +83,11 @@ describe('the compiled build', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts with plain node: compiled migrations applied on a fresh store, /healthz up, TheHive polled', async () => {
+  it('starts with plain node and production dependencies only: compiled migrations applied on a fresh store, /healthz up, TheHive polled', async () => {
     const store = await freshSqlite();
     const port = await freePort();
     const env = { ...baseEnv(sim, store), ...slaEnv(sims, port), LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, [main], { cwd: dir, env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [...NODE_ARGS, main], { cwd: dir, env: { PATH: process.env.PATH, ...env } });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -94,6 +120,45 @@ describe('the compiled build', () => {
     }
   });
 
+  it('without Twilio and Duo configured, their SDKs are never loaded', async () => {
+    const store = await freshSqlite();
+    const port = await freePort();
+    const loaded = join(dir, 'loaded.json');
+    // Preloaded: writes every CommonJS module file the process loaded (the SDKs are CommonJS) at exit.
+    const preload = join(dir, 'record-loads.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require('node:module')._cache))));`,
+    );
+    const env = { ...baseEnv(sim, store), PORT: String(port), LOG_LEVEL: 'error' };
+    const child = spawn(process.execPath, [...NODE_ARGS, '--require', preload, main], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: 'ignore',
+    });
+    try {
+      await eventually(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200,
+        30_000,
+        '/healthz 200',
+      );
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+      await store.drop();
+    }
+    const files = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+    assert.ok(
+      files.some((f) => f.includes('/node_modules/knex/')),
+      'the record works',
+    );
+    assert.deepEqual(
+      files.filter((f) => /\/node_modules\/(twilio|@duosecurity)\//.test(f)),
+      [],
+      'no Twilio or Duo SDK module',
+    );
+  });
+
   it('without its migrations it exits 1 with one line and never answers /healthz', async () => {
     const broken = mkdtempSync(join(tmpdir(), 'secops-broken-'));
     cpSync(join(dir, 'dist'), join(broken, 'dist'), { recursive: true });
@@ -102,7 +167,10 @@ describe('the compiled build', () => {
     const store = await freshSqlite();
     const port = await freePort();
     const env = { ...baseEnv(sim, store), PORT: String(port), LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, [brokenMain], { cwd: broken, env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [...NODE_ARGS, brokenMain], {
+      cwd: broken,
+      env: { PATH: process.env.PATH, ...env },
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
