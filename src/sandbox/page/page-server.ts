@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import type { Logger } from 'winston';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Policy } from '../../config/policy.js';
+import { answerPushFromPage, pushSnapshot, watchPushes } from '../duo/push-panel.js';
 import { readBody } from '../read-body.js';
 import { listen, sendJson as sendSimJson } from '../sim-http.js';
 import { PageActionError, type PageActions, pageActions } from './page-actions.js';
@@ -47,6 +48,7 @@ const STATIC_FILES: Record<string, string> = {
   '/blocks.js': 'blocks.js',
   '/mrkdwn.js': 'mrkdwn.js',
   '/panels.js': 'panels.js',
+  '/duo-push.js': 'duo-push.js',
   '/style.css': 'style.css',
 };
 const CONTENT_TYPES: Record<string, string> = {
@@ -83,12 +85,21 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   const publishDuo = () => publish({ type: 'duo', data: duoSnapshot(world.duo, duoOutcomes) });
   const handlers = routes(pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo }));
   const unwatch = watchWorld(world, () => duoOutcomes, publish);
+  const unwatchPushes = watchPushes(world.duo, (data) => publish({ type: 'duo-push', data }));
+  handlers['/api/duo/push'] = (body) => {
+    try {
+      return answerPushFromPage(world.duo, body);
+    } catch (err) {
+      throw new PageActionError(err instanceof Error ? err.message : String(err));
+    }
+  };
 
   const state = () => ({
     slack: slackSnapshot(world.slack),
     hive: hiveSnapshot(world.thehive),
     phone: phoneSnapshot(world.twilio),
     duo: duoSnapshot(world.duo, duoOutcomes),
+    push: pushSnapshot(world.duo),
     nanitor: world.nanitor.state(),
     policy: policySnapshot(options.policy),
     links: { duoHost: world.duo.apiHost, botUrl: options.botUrl },
@@ -148,6 +159,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     url: `http://${options.host}:${port}/`,
     async close() {
       unwatch();
+      unwatchPushes();
       for (const socket of sockets) socket.terminate();
       wss.close();
       await new Promise<void>((resolve) => {
