@@ -42,7 +42,8 @@ type Step = 'again' | 'stop';
 
 export async function runPush(ctx: ConfirmContext, alertId: number, owner: string, signal: AbortSignal): Promise<void> {
   const tuning = ctx.pushTuning;
-  if (!(await ctx.pushes.claim(alertId, owner, ctx.clock.now().getTime(), tuning.leaseMs))) return;
+  let claimedAt = ctx.clock.now().getTime();
+  if (!(await ctx.pushes.claim(alertId, owner, claimedAt, tuning.leaseMs))) return;
   try {
     for (;;) {
       if (signal.aborted) return;
@@ -55,8 +56,13 @@ export async function runPush(ctx: ConfirmContext, alertId: number, owner: strin
       }
       const now = ctx.clock.now().getTime();
       if (row.pollAfter !== null && row.pollAfter > now) await sleep(row.pollAfter - now, signal);
-      // Renewal before every call: a replica that lost its lease stops here.
-      if (!(await ctx.pushes.claim(alertId, owner, ctx.clock.now().getTime(), tuning.leaseMs))) return;
+      // Renewed once a third of it has passed (each call is bounded well inside it); a replica
+      // that lost its lease stops here.
+      const at = ctx.clock.now().getTime();
+      if (at - claimedAt > tuning.leaseMs / 3) {
+        if (!(await ctx.pushes.claim(alertId, owner, at, tuning.leaseMs))) return;
+        claimedAt = at;
+      }
       let next: Step;
       try {
         next = await step(ctx, row, alert, signal);
