@@ -101,6 +101,8 @@ async function startSimulators(stack: Array<() => Promise<void>>, logger: Logger
     authApi: { ikey: CREDENTIALS.duoAuthIkey, skey: CREDENTIALS.duoAuthSkey },
   });
   stack.push(() => duo.stop());
+  // Bob has no phone enrolled for push, so the sandbox shows the Universal Prompt fallback too.
+  duo.authApi?.setPreauth('bob', { result: 'enroll' });
   // Status steps slow enough that the phone panel shows a call ringing before it completes.
   const twilio = await TwilioSimulator.start({
     accountSid: CREDENTIALS.twilioSid,

@@ -133,4 +133,21 @@ describe('sandbox page in Chromium', { skip, timeout: 120_000 }, () => {
     await messageWith(page, /75(\.0+)?\s?%/).waitFor();
     assert.match((await messageWith(page, /75(\.0+)?\s?%/).textContent()) ?? '', /12/);
   });
+
+  test('Bob has no phone for push: test → Yes → the Universal Prompt in the Duo panel, labelled with the alert', async () => {
+    const { page } = session;
+    await actAs(page, 'U0BOB');
+    await openConversation(page, 'secops-bot');
+    await type(page, 'test');
+    const ask = messageWith(page, 'did you do this?');
+    await ask.locator('button', { hasText: 'Yes, it was me' }).click();
+    const verify = messageWith(page, 'open Duo and approve');
+    await verify.locator('button', { hasText: 'Verify with Duo' }).click();
+    const prompt = page.locator('#duo-pending .duo-prompt');
+    await prompt.waitFor();
+    assert.match((await prompt.textContent()) ?? '', /Login request for bob \(alert #\d+\)/);
+    await prompt.locator('button', { hasText: 'Approve' }).click();
+    await messageWith(page, 'Verified with Duo').waitFor();
+    await page.locator('#duo-outcomes .duo-outcome', { hasText: 'approved' }).waitFor();
+  });
 });

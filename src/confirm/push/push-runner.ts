@@ -144,7 +144,30 @@ async function preauthAndPush(ctx: ConfirmContext, row: PushRow, alert: ConfirmA
   const now = ctx.clock.now().getTime();
   const code = pre.verification?.code ?? null;
   if (!(await ctx.pushes.markPushing(row.alertId, ctx.replicaId, pre.device.name, code, now))) return 'again';
-  const { txid } = await ctx.push!.push(row.username, pre.device, pushInfo(alert), pre.verification?.txid ?? null);
+  let txid: string;
+  try {
+    ({ txid } = await ctx.push!.push(row.username, pre.device, pushInfo(alert), pre.verification?.txid ?? null));
+  } catch (err) {
+    // Duo answered (429, refused keys, bad request): nothing was sent, so the push may be tried again.
+    if (
+      isSecOpsError(err, 'rate_limited') ||
+      isSecOpsError(err, 'unauthorized') ||
+      isSecOpsError(err, 'bad_response')
+    ) {
+      await ctx.pushes.resetToNew(row.alertId);
+      throw err;
+    }
+    // No answer: Duo may have sent it, and a second push for one "yes" is what we never do.
+    const why = err instanceof Error ? err.message.slice(0, 200) : String(err);
+    return settle(
+      ctx,
+      row,
+      alert,
+      'unavailable',
+      `Duo did not answer while the push was being sent (${why}); it is not sent a second time`,
+      'not completed: Duo did not answer',
+    );
+  }
   await ctx.pushes.markPushed(row.alertId, txid, ctx.clock.now().getTime());
   await ctx.repo.audit(alert.id, 'system', 'push_sent', { device: pre.device.name, verifiedPush: code !== null }, now);
   if (alert.dmChannel) {
