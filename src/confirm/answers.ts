@@ -88,8 +88,9 @@ export async function answerYes(ctx: ConfirmContext, alertValue: string, by: str
   try {
     if (mode === 'push') {
       await ctx.pushes.create(alert.id, by, alert.duoUsername!, now);
-      await closeAsk(ctx, moved.alert, ':hourglass_flowing_sand: You answered yes; sending a Duo Push to your phone');
+      // The push first: the phone buzzing is what the user waits for, the DM tidy-up can follow.
       ctx.startPush(alert.id);
+      await closeAsk(ctx, moved.alert, ':hourglass_flowing_sand: You answered yes; sending a Duo Push to your phone');
     } else {
       await closeAsk(ctx, moved.alert, ':hourglass_flowing_sand: You answered yes; waiting for Duo');
       await sendPromptLink(ctx, moved.alert, expiresAt, now);

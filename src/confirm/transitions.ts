@@ -2,9 +2,10 @@
  * Runs one state-machine event against a stored alert: ask the pure core, compare-and-set the
  * status (with its audit row), then do what the new status needs (escalate, tidy the DM).
  */
-import { type ConfirmEvent, transition } from '../core/confirm/state-machine.js';
+import { type ConfirmEvent, isFinal, transition } from '../core/confirm/state-machine.js';
 import { countConfirmation } from '../metrics/metrics.js';
 import type { ConfirmContext } from './context.js';
+import { retirePromptLinks } from './duo-states.js';
 import { postEscalation } from './escalation.js';
 import type { KnexConfirmationRepo } from './repository.js';
 import type { ConfirmAlert } from './types.js';
@@ -44,5 +45,6 @@ export async function moveAlert(
   if (updated.userId) ctx.home?.changed([updated.userId]);
   if (t.to === 'escalated') ctx.home?.changed('responders');
   if (t.notifyChannel) await postEscalation(ctx, updated);
+  if (isFinal(t.to)) await retirePromptLinks(ctx, updated);
   return { ok: true, alert: updated };
 }

@@ -52,6 +52,8 @@ const CREDENTIALS = {
   twilioFrom: '+15550009999',
   duoClientId: 'DISANDBOX00000000000',
   duoClientSecret: 'sandbox-duo-client-secret-0000000000000x',
+  duoAuthIkey: 'DISANDBOXPUSH0000000',
+  duoAuthSkey: 'sandbox-duo-auth-api-secret-key-00000000',
   apiToken: 'sandbox-api-token-0000',
 };
 
@@ -97,8 +99,12 @@ async function startSimulators(stack: Array<() => Promise<void>>, logger: Logger
   const duo = await DuoSimulator.start({
     clientId: CREDENTIALS.duoClientId,
     clientSecret: CREDENTIALS.duoClientSecret,
+    // Duo Push from the chat is the sandbox's default path; the phone panel answers the pushes.
+    authApi: { ikey: CREDENTIALS.duoAuthIkey, skey: CREDENTIALS.duoAuthSkey },
   });
   stack.push(() => duo.stop());
+  // Bob has no phone enrolled for push, so the sandbox shows the Universal Prompt fallback too.
+  duo.authApi?.setPreauth('bob', { result: 'enroll' });
   // Status steps slow enough that the phone panel shows a call ringing before it completes.
   const twilio = await TwilioSimulator.start({
     accountSid: CREDENTIALS.twilioSid,
@@ -140,6 +146,8 @@ function botEnv(world: SandboxWorld, opts: { databaseFile: string; botPort: numb
     DUO_CLIENT_SECRET: CREDENTIALS.duoClientSecret,
     DUO_API_HOST: duo.apiHost,
     DUO_CA_FILE: duo.caFile,
+    DUO_AUTH_API_IKEY: CREDENTIALS.duoAuthIkey,
+    DUO_AUTH_API_SKEY: CREDENTIALS.duoAuthSkey,
     POLICY_FILE,
     LOG_LEVEL: opts.logLevel,
   };

@@ -64,19 +64,19 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     assert.equal(await page.evaluate(() => (globalThis as { pwned?: number }).pwned), undefined);
   });
 
-  test('test → Yes → Approve in the Duo panel → confirmed', async () => {
+  test('test → Yes → a Duo Push on the phone panel naming the alert → Approve → confirmed', async () => {
     const { page } = session;
     await type(page, 'test');
     const ask = messageWith(page, 'did you do this?');
     await ask.locator('button', { hasText: 'Yes, it was me' }).click();
-    const verify = messageWith(page, 'open Duo and approve');
-    await verify.locator('button', { hasText: 'Verify with Duo' }).click();
-    const prompt = page.locator('#duo-pending .duo-prompt');
-    await prompt.waitFor();
-    await prompt.locator('button', { hasText: 'Approve' }).click();
-    await messageWith(page, 'Verified with Duo').waitFor();
-    await page.locator('#duo-outcomes .duo-outcome', { hasText: 'approved' }).waitFor();
-    assert.equal(await page.locator('#duo-pending .duo-prompt').count(), 0);
+    await messageWith(page, 'I sent a Duo Push').waitFor();
+    const push = page.locator('#duo-pushes .duo-push.waiting');
+    await push.waitFor();
+    assert.match((await push.textContent()) ?? '', /Alert: #\d+/);
+    await push.locator('button', { hasText: 'Approve' }).click();
+    await messageWith(page, 'Verified with Duo Push').waitFor();
+    await page.locator('#duo-pushes .duo-push.allow').waitFor();
+    assert.equal(await page.locator('#duo-pushes .duo-push.waiting').count(), 0);
   });
 
   test('test → No → the escalation appears in #security-escalations', async () => {
@@ -160,5 +160,22 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     await type(page, '/secops status');
     await messageWith(page, /75(\.0+)?\s?%/).waitFor();
     assert.match((await messageWith(page, /75(\.0+)?\s?%/).textContent()) ?? '', /12/);
+  });
+
+  test('Bob has no phone for push: test → Yes → the Universal Prompt in the Duo panel, labelled with the alert', async () => {
+    const { page } = session;
+    await actAs(page, 'U0BOB');
+    await openConversation(page, 'secops-bot');
+    await type(page, 'test');
+    const ask = messageWith(page, 'did you do this?');
+    await ask.locator('button', { hasText: 'Yes, it was me' }).click();
+    const verify = messageWith(page, 'open Duo and approve');
+    await verify.locator('button', { hasText: 'Verify with Duo' }).click();
+    const prompt = page.locator('#duo-pending .duo-prompt');
+    await prompt.waitFor();
+    assert.match((await prompt.textContent()) ?? '', /Login request for bob \(alert #\d+\)/);
+    await prompt.locator('button', { hasText: 'Approve' }).click();
+    await messageWith(page, 'Verified with Duo').waitFor();
+    await page.locator('#duo-outcomes .duo-outcome', { hasText: 'approved' }).waitFor();
   });
 });

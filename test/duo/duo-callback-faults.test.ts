@@ -10,6 +10,7 @@ import { DuoSecondFactor } from '../../src/adapters/duo/duo-second-factor.js';
 import { redactString, silentLogger } from '../../src/log.js';
 import {
   escalationsFor,
+  finishDuo,
   getAlert,
   raise,
   useRig,
@@ -107,6 +108,26 @@ describe('Universal Prompt callback faults', () => {
       await h().restart({ DUO_API_HOST: rig.duo!.apiHost });
     }
     assert.ok((await getAlert(h(), id)).history.length > 0);
+  });
+
+  it('after a deny, the "Verify with Duo" button is replaced by what happened (issue 15 §4)', async () => {
+    const id = await raise(h(), 'U0DAVE');
+    const link = await yesAndLink(h(), 'U0DAVE', id);
+    const page = await finishDuo(h(), rig.duo!, link, 'deny');
+    assert.equal(page.status, 403);
+    await waitForStatus(h(), id, 'escalated');
+    const dm = h().sim.dmChannelFor('U0DAVE');
+    const linkMessages = () =>
+      h()
+        .sim.messages(dm)
+        .filter((m) => JSON.stringify(m.blocks ?? []).includes(link));
+    for (let i = 0; i < 100 && linkMessages().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(linkMessages().length, 0, 'no message still carries the Duo link');
+    assert.ok(
+      h()
+        .sim.messages(dm)
+        .some((m) => m.text.includes('This Duo link no longer works') && m.text.includes(`alert #${id}`)),
+    );
   });
 
   it("the authorize URL's signed request (with the single-use state) is redacted from logs", async () => {

@@ -68,6 +68,16 @@ describe('Duo Push: restart between the push and the answer', () => {
     assert.ok(alert.history.some((e) => e.action === 'confirm.push_sent'));
   });
 
+  it('a 429 on the push call itself sent nothing: the push is tried again and sent once', async () => {
+    const id = await raise(rig.h, 'U0BOB');
+    rig.duo.authApi!.rateLimitNext(2, '/auth/v2/auth');
+    await clickYes(rig.h, 'U0BOB', id);
+    const push = await waitForPush(rig.duo, 'bob');
+    rig.duo.authApi!.answer(push.txid, 'approve');
+    await waitForStatus(rig.h, id, 'confirmed', 8000);
+    assert.equal(rig.duo.authApi!.pushes().filter((p) => p.username === 'bob').length, 1);
+  });
+
   it('a Duo outage during the push is 2fa_unavailable, said as such', async () => {
     const id = await raise(rig.h, 'U0DAVE');
     await clickYes(rig.h, 'U0DAVE', id);

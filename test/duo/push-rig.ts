@@ -101,7 +101,7 @@ export async function startPushRig(options: PushRigOptions = {}): Promise<PushRi
 }
 
 /** The push the simulator received for this user, once it arrives. */
-export async function waitForPush(duo: DuoSimulator, username: string, timeoutMs = 5000): Promise<SimPush> {
+export async function waitForPush(duo: DuoSimulator, username: string, timeoutMs = 10_000): Promise<SimPush> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const p = duo.authApi!.pushes().find((x) => x.username === username && x.result === 'waiting');

@@ -23,8 +23,10 @@ export interface DuoAuthTransportOptions {
   signatureVersion?: 2 | 5;
   /** bound on each call (default 10 s) */
   timeoutMs?: number;
-  /** how many requests may be open at once (default 64; long polls each hold one) */
+  /** how many long polls (auth_status) may be open at once (default 64; each holds a connection) */
   maxSockets?: number;
+  /** connections kept for the quick calls (check, preauth, auth), reused warm (default 16) */
+  quickSockets?: number;
 }
 
 export type DuoParams = Record<string, string>;
@@ -33,23 +35,33 @@ export type DuoParams = Record<string, string>;
 const MAX_DETAIL = 300;
 
 export class DuoAuthTransport {
-  private readonly agent: Agent;
+  /**
+   * Two pools: long polls hold their connections for seconds, so the quick calls get their own
+   * small pool of warm connections and never wait for a TLS handshake behind a held poll.
+   */
+  private readonly pollAgent: Agent;
+  private readonly quickAgent: Agent;
   private readonly timeoutMs: number;
   private readonly version: 2 | 5;
 
   constructor(private readonly options: DuoAuthTransportOptions) {
     const ca = options.caFile ? readCa(options.caFile) : duoConstants.DUO_PINNED_CERT;
-    this.agent = new Agent({ ca, keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+    this.pollAgent = new Agent({ ca, keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+    this.quickAgent = new Agent({ ca, keepAlive: true, maxSockets: options.quickSockets ?? 16 });
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.version = options.signatureVersion ?? 2;
   }
 
-  /** The `response` of a `stat: OK` answer; every failure is a SecOpsError with a short, safe message. */
+  /**
+   * The `response` of a `stat: OK` answer; every failure is a SecOpsError with a short, safe message.
+   * `longPoll`: Duo may hold the call open (auth_status), so it uses the long-poll pool.
+   */
   async call(
     method: 'GET' | 'POST',
     path: string,
     params: DuoParams = {},
     timeoutMs = this.timeoutMs,
+    longPoll = false,
   ): Promise<unknown> {
     const { ikey, skey, host } = this.options;
     const date = new Date().toUTCString();
@@ -72,15 +84,18 @@ export class DuoAuthTransport {
           ? duoSig.signV5(ikey, skey, method, host, path, params, date, '')
           : duoSig.sign(ikey, skey, method, host, path, params, date);
     }
-    const { status, text } = await this.send(method, target, headers, body, timeoutMs);
+    const agent = longPoll ? this.pollAgent : this.quickAgent;
+    const { status, text } = await this.send(agent, method, target, headers, body, timeoutMs);
     return parse(path, status, text);
   }
 
   close(): void {
-    this.agent.destroy();
+    this.pollAgent.destroy();
+    this.quickAgent.destroy();
   }
 
   private send(
+    agent: Agent,
     method: string,
     path: string,
     headers: Record<string, string>,
@@ -89,7 +104,7 @@ export class DuoAuthTransport {
   ): Promise<{ status: number; text: string }> {
     const [hostname, port] = splitHost(this.options.host);
     return new Promise((resolve, reject) => {
-      const req = request({ hostname, port, method, path, headers, agent: this.agent, timeout: timeoutMs }, (res) => {
+      const req = request({ hostname, port, method, path, headers, agent, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {

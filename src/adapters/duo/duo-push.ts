@@ -103,7 +103,7 @@ export class DuoPush implements PushSecondFactorPort {
   async status(txid: string): Promise<PushStatus> {
     let r: { result?: string; status?: string; status_msg?: string };
     try {
-      r = (await this.transport.call('GET', '/auth/v2/auth_status', { txid }, this.statusTimeoutMs)) as typeof r;
+      r = (await this.transport.call('GET', '/auth/v2/auth_status', { txid }, this.statusTimeoutMs, true)) as typeof r;
     } catch (err) {
       // Our own bound on the long poll passing is not a failure: Duo had nothing new to say.
       if (isSecOpsError(err, 'timeout')) return { result: 'waiting', status: 'waiting', statusMsg: '' };

@@ -26,7 +26,7 @@ export interface PushTuning {
   /** the first wait after a 429 or a failed call; doubles per failure */
   backoffMs: number;
   maxBackoffMs: number;
-  /** failed calls in a row before the check is given up as 2fa_unavailable (429s do not count) */
+  /** failed calls in a row before the check is given up as 2fa_unavailable (a 429 only makes it wait longer) */
   maxFailures: number;
 }
 
@@ -42,7 +42,8 @@ type Step = 'again' | 'stop';
 
 export async function runPush(ctx: ConfirmContext, alertId: number, owner: string, signal: AbortSignal): Promise<void> {
   const tuning = ctx.pushTuning;
-  if (!(await ctx.pushes.claim(alertId, owner, ctx.clock.now().getTime(), tuning.leaseMs))) return;
+  let claimedAt = ctx.clock.now().getTime();
+  if (!(await ctx.pushes.claim(alertId, owner, claimedAt, tuning.leaseMs))) return;
   try {
     for (;;) {
       if (signal.aborted) return;
@@ -55,8 +56,13 @@ export async function runPush(ctx: ConfirmContext, alertId: number, owner: strin
       }
       const now = ctx.clock.now().getTime();
       if (row.pollAfter !== null && row.pollAfter > now) await sleep(row.pollAfter - now, signal);
-      // Renewal before every call: a replica that lost its lease stops here.
-      if (!(await ctx.pushes.claim(alertId, owner, ctx.clock.now().getTime(), tuning.leaseMs))) return;
+      // Renewed once a third of it has passed (each call is bounded well inside it); a replica
+      // that lost its lease stops here.
+      const at = ctx.clock.now().getTime();
+      if (at - claimedAt > tuning.leaseMs / 3) {
+        if (!(await ctx.pushes.claim(alertId, owner, at, tuning.leaseMs))) return;
+        claimedAt = at;
+      }
       let next: Step;
       try {
         next = await step(ctx, row, alert, signal);
@@ -115,12 +121,13 @@ async function preauthAndPush(ctx: ConfirmContext, row: PushRow, alert: ConfirmA
       if (ctx.secondFactor && alert.dmChannel) {
         await ctx.pushes.finish(row.alertId, 'fallback', pre.kind, ctx.clock.now().getTime());
         await ctx.repo.audit(alert.id, 'system', 'push_fallback', { why: pre.kind }, ctx.clock.now().getTime());
-        await sendPromptLink(
-          ctx,
-          alert,
-          alert.deadline ?? ctx.clock.now().getTime() + 10 * 60_000,
-          ctx.clock.now().getTime(),
-        );
+        try {
+          const now = ctx.clock.now().getTime();
+          await sendPromptLink(ctx, alert, alert.deadline ?? now + 10 * 60_000, now);
+        } catch (err) {
+          const detail = `could not start Duo: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
+          return settle(ctx, row, alert, 'failed', detail, 'not completed');
+        }
         return 'stop';
       }
       return settle(
@@ -138,7 +145,30 @@ async function preauthAndPush(ctx: ConfirmContext, row: PushRow, alert: ConfirmA
   const now = ctx.clock.now().getTime();
   const code = pre.verification?.code ?? null;
   if (!(await ctx.pushes.markPushing(row.alertId, ctx.replicaId, pre.device.name, code, now))) return 'again';
-  const { txid } = await ctx.push!.push(row.username, pre.device, pushInfo(alert), pre.verification?.txid ?? null);
+  let txid: string;
+  try {
+    ({ txid } = await ctx.push!.push(row.username, pre.device, pushInfo(alert), pre.verification?.txid ?? null));
+  } catch (err) {
+    // Duo answered (429, refused keys, bad request): nothing was sent, so the push may be tried again.
+    if (
+      isSecOpsError(err, 'rate_limited') ||
+      isSecOpsError(err, 'unauthorized') ||
+      isSecOpsError(err, 'bad_response')
+    ) {
+      await ctx.pushes.resetToNew(row.alertId);
+      throw err;
+    }
+    // No answer: Duo may have sent it, and a second push for one "yes" is what we never do.
+    const why = err instanceof Error ? err.message.slice(0, 200) : String(err);
+    return settle(
+      ctx,
+      row,
+      alert,
+      'unavailable',
+      `Duo did not answer while the push was being sent (${why}); it is not sent a second time`,
+      'not completed: Duo did not answer',
+    );
+  }
   await ctx.pushes.markPushed(row.alertId, txid, ctx.clock.now().getTime());
   await ctx.repo.audit(alert.id, 'system', 'push_sent', { device: pre.device.name, verifiedPush: code !== null }, now);
   if (alert.dmChannel) {
@@ -188,7 +218,7 @@ async function applyStatus(ctx: ConfirmContext, row: PushRow, alert: ConfirmAler
   }
 }
 
-/** A failed call: back off (429s wait without counting), give up after too many real failures. */
+/** A failed call: back off exponentially; a 429 never ends the check, other failures do after maxFailures in a row. */
 async function failed(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, err: unknown): Promise<Step> {
   const message = (err instanceof Error ? err.message : String(err)).slice(0, 300);
   if (isSecOpsError(err, 'unauthorized')) {
@@ -221,11 +251,7 @@ async function failed(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, er
     waitMs: wait,
     error: message,
   });
-  await ctx.pushes.backoff(
-    row.alertId,
-    ctx.clock.now().getTime() + wait + jitter,
-    rateLimited ? row.failures : failures,
-  );
+  await ctx.pushes.backoff(row.alertId, ctx.clock.now().getTime() + wait + jitter, failures);
   return 'again';
 }
 

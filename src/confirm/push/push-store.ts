@@ -84,6 +84,14 @@ export class PushStore {
     return n === 1;
   }
 
+  /** Duo refused the push call itself (so it sent nothing): back to preauth for another try. */
+  async resetToNew(alertId: number): Promise<void> {
+    await this.db('confirm_pushes')
+      .where({ alert_id: alertId, stage: 'pushing' })
+      .whereNull('txid')
+      .update({ stage: 'new' });
+  }
+
   async markPushed(alertId: number, txid: string, now: number): Promise<void> {
     await this.db('confirm_pushes')
       .where({ alert_id: alertId, stage: 'pushing' })

@@ -20,9 +20,9 @@ export interface ConfirmPolicy {
   /** When set, the timeout only runs inside these hours. */
   businessHours: BusinessHours | null;
   maxIgnoreMs: number;
-  /** how a "yes" is verified: push straight to the phone, the Universal Prompt link, or push when configured */
+  /** how a "yes" is verified: push straight to the phone, the Universal Prompt link, or auto (the default): push when configured */
   secondFactor?: SecondFactorMode;
-  /** a Duo verification this recent (for another alert of the same user) is reused; 0 = never */
+  /** a Duo verification this recent (for another alert of the same user) is reused; unset or 0 = never */
   reuseVerificationMs?: number;
 }
 
@@ -38,8 +38,6 @@ export const DEFAULT_CONFIRM_POLICY: ConfirmPolicy = Object.freeze({
   timeoutMs: 2 * HOUR_MS,
   businessHours: null,
   maxIgnoreMs: 4 * HOUR_MS,
-  secondFactor: 'auto',
-  reuseVerificationMs: 0,
 });
 
 /** Index = `Date#getUTCDay()`. */

@@ -55,6 +55,7 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
   private readonly txs = new Map<string, SimPush>();
   private readonly verified = new Map<string, { username: string; code: string }>();
   private rateLimited = 0;
+  private rateLimitedPath: string | null = null;
   private down = false;
   /** every request that reached a route, for tests: path and whether its signature passed */
   readonly requests: { path: string; signed: boolean; version?: 2 | 5 }[] = [];
@@ -69,9 +70,10 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
     else this.preauth.set(username, setting);
   }
 
-  /** The next `n` signed requests answer 429 (code 42901). */
-  rateLimitNext(n: number): void {
+  /** The next `n` signed requests (to `path` only, when given) answer 429 (code 42901). */
+  rateLimitNext(n: number, path: string | null = null): void {
     this.rateLimited = n;
+    this.rateLimitedPath = path;
   }
 
   /** While down, every route answers 503 (code 50301), as during a Duo outage. */
@@ -110,7 +112,7 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
     this.requests.push({ path: req.path, signed: check.ok, ...(check.ok ? { version: check.version } : {}) });
     if (!check.ok) return fail(check.code, check.message, check.detail);
     if (this.down) return fail(50301, 'Service Unavailable');
-    if (this.rateLimited > 0) {
+    if (this.rateLimited > 0 && (this.rateLimitedPath === null || this.rateLimitedPath === req.path)) {
       this.rateLimited--;
       return fail(42901, 'Too Many Requests', 'The user may have exceeded the per-user authentication rate limit');
     }

@@ -16,6 +16,8 @@ export interface PendingPrompt {
   useDuoCodeAttribute: boolean;
   /** ms since epoch */
   createdAt: number;
+  /** what the prompt is for, as the page learnt it from the message that carried the link (e.g. "alert #12") */
+  label?: string;
 }
 
 export interface DecidedPrompt {

@@ -133,14 +133,14 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
   }
 
   /** Registers the prompt an auth URL describes, as the browser's GET would, and returns its id. */
-  approveUrlFor(authUrl: string): string {
+  approveUrlFor(authUrl: string, label?: string): string {
     const url = new URL(authUrl);
     if (url.host !== this.apiHost || url.pathname !== AUTHORIZE_PATH) {
       throw new Error(`Duo simulator: ${url.origin}${url.pathname} is not this simulator's authorize endpoint`);
     }
     const parsed = this.parseAuthorize(url.searchParams);
     if (!parsed.ok) throw new Error(`Duo simulator: invalid authorization request: ${parsed.reason}`);
-    return this.openPrompt(parsed.request).id;
+    return this.openPrompt(label === undefined ? parsed.request : { ...parsed.request, label }).id;
   }
 
   async stop(): Promise<void> {
@@ -151,7 +151,7 @@ export class DuoSimulator extends EventEmitter<{ prompt: [PendingPrompt] }> {
     await rm(this.caDir, { recursive: true, force: true });
   }
 
-  private openPrompt(request: PromptRequest): PendingPrompt {
+  private openPrompt(request: PromptRequest & { label?: string }): PendingPrompt {
     const prompt = this.store.open(request);
     this.emit('prompt', prompt);
     return prompt;

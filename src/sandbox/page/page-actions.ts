@@ -43,7 +43,12 @@ export function pageActions({ world, botUrl, duoOutcomes, onDuoChange }: PageAct
 
   /** Registers the prompt a Duo authorize URL describes, as the user's browser GET would. */
   const openDuoPrompt = (url: URL) => {
-    const promptId = asPageError(() => duo.approveUrlFor(url.toString()));
+    // Which alert the link was for, from the DM that carried it: two prompts for one person differ by it.
+    const carrier = slack
+      .messages()
+      .find((m) => JSON.stringify(m.blocks ?? []).includes(JSON.stringify(url.toString())));
+    const label = /alert #(\d+)/.exec(JSON.stringify(carrier?.blocks ?? ''))?.[0];
+    const promptId = asPageError(() => duo.approveUrlFor(url.toString(), label));
     onDuoChange();
     return { kind: 'duo', promptId };
   };

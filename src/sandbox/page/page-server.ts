@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import type { Logger } from 'winston';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Policy } from '../../config/policy.js';
+import { answerPushFromPage, pushSnapshot, watchPushes } from '../duo/push-panel.js';
 import { readBody } from '../read-body.js';
 import { listen, sendJson as sendSimJson } from '../sim-http.js';
 import { PageActionError, type PageActions, pageActions } from './page-actions.js';
@@ -51,6 +52,7 @@ const STATIC_FILES: Record<string, string> = {
   '/blocks.js': 'blocks.js',
   '/mrkdwn.js': 'mrkdwn.js',
   '/panels.js': 'panels.js',
+  '/duo-push.js': 'duo-push.js',
   '/style.css': 'style.css',
   '/home.js': 'home.js',
   '/home.css': 'home.css',
@@ -105,6 +107,14 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   slaTimer.unref();
   Object.assign(handlers, homeRoutes(world.slack));
   const unwatchHome = watchHome(world.slack, (event) => publish(event as unknown as PageEvent));
+  const unwatchPushes = watchPushes(world.duo, (data) => publish({ type: 'duo-push', data }));
+  handlers['/api/duo/push'] = (body) => {
+    try {
+      return answerPushFromPage(world.duo, body);
+    } catch (err) {
+      throw new PageActionError(err instanceof Error ? err.message : String(err));
+    }
+  };
 
   const state = async () => ({
     slack: slackSnapshot(world.slack),
@@ -112,6 +122,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     sla: await slaView(),
     phone: phoneSnapshot(world.twilio),
     duo: duoSnapshot(world.duo, duoOutcomes),
+    push: pushSnapshot(world.duo),
     nanitor: world.nanitor.state(),
     policy: policySnapshot(options.policy),
     links: { duoHost: world.duo.apiHost, botUrl: options.botUrl },
@@ -173,6 +184,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
       clearInterval(slaTimer);
       unwatch();
       unwatchHome();
+      unwatchPushes();
       for (const socket of sockets) socket.terminate();
       wss.close();
       await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@
  */
 import type { Policy } from '../../config/policy.js';
 import type { DuoSimulator } from '../duo/duo-simulator.js';
+import type { PushSnapshot } from '../duo/push-panel.js';
 import type { NanitorSimulator } from '../nanitor/nanitor-simulator.js';
 import type { SlackSimulator } from '../slack/index.js';
 import type { EphemeralMessage, SlackMessage } from '../slack/types.js';
@@ -100,7 +101,12 @@ export function phoneSnapshot(twilio: TwilioSimulator) {
 
 export function duoSnapshot(duo: DuoSimulator, outcomes: DuoOutcome[]) {
   return {
-    pending: duo.pending().map((prompt) => ({ id: prompt.id, username: prompt.username, at: prompt.createdAt })),
+    pending: duo.pending().map((prompt) => ({
+      id: prompt.id,
+      username: prompt.username,
+      at: prompt.createdAt,
+      label: prompt.label ?? null,
+    })),
     outcomes,
   };
 }
@@ -125,6 +131,7 @@ export type PageEvent =
   | { type: 'sla'; data: Record<string, SlaView> }
   | { type: 'phone'; data: ReturnType<typeof phoneSnapshot> }
   | { type: 'duo'; data: ReturnType<typeof duoSnapshot> }
+  | { type: 'duo-push'; data: PushSnapshot }
   | { type: 'nanitor'; data: ReturnType<NanitorSimulator['state']> };
 
 /** Subscribes to every simulator; returns the function that unsubscribes. */

@@ -112,7 +112,9 @@ export function renderDuo(world) {
       ...world.duo.pending.map((prompt) => {
         const card = node('div', 'card duo-prompt');
         card.dataset.promptId = prompt.id;
-        card.append(node('div', 'title', `Login request for ${prompt.username}`));
+        card.append(
+          node('div', 'title', `Login request for ${prompt.username}${prompt.label ? ` (${prompt.label})` : ''}`),
+        );
         card.append(node('div', 'row', `asked at ${clock(prompt.at)}`));
         const actions = node('div', 'actions');
         actions.append(
@@ -155,7 +157,15 @@ async function act(path, body) {
 
 async function decide(promptId, decision) {
   const outcome = await act('/api/duo/decide', { promptId, decision });
-  if (outcome) api.toast(`Duo ${decision === 'allow' ? 'approved' : 'denied'}; sent you back to the bot.`);
+  if (!outcome) return;
+  // Say what the bot answered, not only what Duo did: an approval the bot refuses (409) is not a success.
+  const verb = decision === 'allow' ? 'approved' : 'denied';
+  const said = outcome.callbackText || 'no answer';
+  api.toast(
+    outcome.callbackStatus === 200
+      ? `Duo ${verb}. The bot: ${said}`
+      : `Duo ${verb}, but the bot answered ${outcome.callbackStatus ?? '—'}: ${said}`,
+  );
 }
 
 export function initPanels(deps) {
