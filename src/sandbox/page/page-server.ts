@@ -163,7 +163,8 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   const port = await listen(server, options.port, options.host);
 
   return {
-    url: `http://${options.host}:${port}/`,
+    // Listening on every interface: this machine still reaches it on the loopback address.
+    url: `http://${options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host}:${port}/`,
     async close() {
       clearInterval(slaTimer);
       unwatch();
