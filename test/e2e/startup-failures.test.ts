@@ -117,6 +117,42 @@ describe('start-up failures name their cause in one line', () => {
     );
   });
 
+  it('TheHive and Twilio configured but nobody on call: a warning at start, and the bot runs', async () => {
+    const run = runMain({
+      ...slackEnv,
+      THEHIVE_URL: `http://127.0.0.1:${await closedPort()}`,
+      THEHIVE_API_KEY: 'k',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 't',
+      TWILIO_FROM_NUMBER: '+15550001111',
+      TWILIO_API_URL: `http://127.0.0.1:${await closedPort()}`,
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!run.output().includes('secops-bot started')) {
+        assert.ok(Date.now() < deadline, `bot did not start: ${run.output()}`);
+        assert.equal(run.child.exitCode, null, run.output());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const warnings = run
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('reaches no one'))
+        .map((l) => JSON.parse(l) as { level: string; message: string });
+      assert.deepEqual(
+        warnings.map((w) => [w.level, w.message.split(':')[0]]),
+        [
+          ['warn', 'paging reaches no one'],
+          ['warn', 'escalation reaches no one'],
+        ],
+      );
+      assert.match(warnings[0]!.message, /oncall\.primary is empty \(POLICY_FILE is not set/);
+    } finally {
+      run.child.kill('SIGKILL');
+      await once(run.child, 'exit');
+    }
+  });
+
   it('Slack unreachable: a warning naming SLACK_API_URL and the cause, and the bot keeps trying', async () => {
     const port = await closedPort();
     const run = runMain({ ...slackEnv, SLACK_API_URL: `http://127.0.0.1:${port}/api/` });
