@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { type Bot, createBot } from '../../main.js';
 import { type Env, loadConfig } from '../config/env.js';
 import { createLogger } from '../log.js';
+import { nodeVersionProblem } from '../startup/node-version.js';
 import { DuoSimulator } from './duo/duo-simulator.js';
 import { NanitorSimulator } from './nanitor/nanitor-simulator.js';
 import { type SandboxWorld, startPageServer } from './page/page-server.js';
@@ -205,6 +206,11 @@ function parsePort(raw: string | undefined): number | undefined {
 export const URL_LINE_PREFIX = 'secops-bot sandbox: ';
 
 async function main(): Promise<void> {
+  const tooOld = nodeVersionProblem(process.versions.node);
+  if (tooOld) {
+    console.error(tooOld);
+    process.exit(1);
+  }
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox({
