@@ -85,20 +85,34 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   };
   const publishDuo = () => publish({ type: 'duo', data: duoSnapshot(world.duo, duoOutcomes) });
   const handlers = routes(pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo }));
-  const unwatch = watchWorld(world, () => duoOutcomes, publish);
   const slaView = options.slaView ?? (async () => ({}) as Record<string, SlaView>);
-  // Tiers fire and snoozes start inside the bot, not in a simulator: look at its rows every second.
+  // Tiers fire and snoozes start inside the bot, not in a simulator: look at its rows every second, and
+  // right after anything the bot did shows up in a simulator (a notice, an SMS, a call), so they agree.
   let lastSla = '';
-  const slaTimer = setInterval(() => {
+  let slaReads = 0;
+  let slaShown = 0;
+  const refreshSla = () => {
+    const read = ++slaReads;
     slaView()
       .then((data) => {
         const frame = JSON.stringify(data);
-        if (frame === lastSla) return;
+        // A later read has the newer rows: an earlier one finishing last must not undo it.
+        if (read < slaShown || frame === lastSla) return;
+        slaShown = read;
         lastSla = frame;
         publish({ type: 'sla', data });
       })
       .catch((err: unknown) => logger.debug('SLA view unavailable', { err }));
-  }, 1000);
+  };
+  const unwatch = watchWorld(
+    world,
+    () => duoOutcomes,
+    (event) => {
+      publish(event);
+      if (event.type !== 'nanitor' && event.type !== 'duo') refreshSla();
+    },
+  );
+  const slaTimer = setInterval(refreshSla, 1000);
   slaTimer.unref();
 
   const state = async () => ({
