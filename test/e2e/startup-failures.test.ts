@@ -108,6 +108,24 @@ describe('start-up failures name their cause in one line', () => {
     assertNoStack(r.all);
   });
 
+  it('the HTTP port is taken: PORT and the fix, exit 1', async () => {
+    const taken = createServer();
+    taken.listen(0);
+    await once(taken, 'listening');
+    const { port } = taken.address() as { port: number };
+    try {
+      const r = await runToExit({ ...slackEnv, PORT: String(port) });
+      assert.equal(r.code, 1, r.all);
+      assert.equal(
+        r.last,
+        `start-up failed: PORT ${port} is already in use: stop what listens there or choose another PORT`,
+      );
+      assertNoStack(r.all);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('a placeholder from .env.example is refused as a placeholder', async () => {
     const r = await runToExit({ ...slackEnv, SLACK_BOT_TOKEN: 'xoxb-your-bot-token' });
     assert.equal(r.code, 1);
