@@ -3,18 +3,22 @@
  * TheHive and Nanitor, plus a browser page to play every role. The bot is configured through an
  * environment exactly as an operator would configure it; only the vendor URLs point here.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'winston';
+import { parse } from 'yaml';
 import { type Bot, createBot } from '../../main.js';
 import { type Env, loadConfig } from '../config/env.js';
 import { createLogger } from '../log.js';
+import { nodeVersionProblem } from '../startup/node-version.js';
 import { DuoSimulator } from './duo/duo-simulator.js';
 import { NanitorSimulator } from './nanitor/nanitor-simulator.js';
 import { type SandboxWorld, startPageServer } from './page/page-server.js';
 import { botSlaView } from './page/sla-view.js';
+import { pruneSandboxDatabases, sandboxDatabaseName } from './sandbox-data.js';
 import { listen } from './sim-http.js';
 import { SlackSimulator } from './slack/index.js';
 import { TheHiveSimulator } from './thehive/thehive-simulator.js';
@@ -27,13 +31,20 @@ export interface SandboxOptions {
   dataDir?: string;
   /** Level of the bot's and the sandbox's own logs. Default warn, so the URL line stands out. */
   logLevel?: string;
+  /**
+   * Interface the page and the bot listen on. Default 127.0.0.1: the sandbox acts for everyone on the page
+   * and its REST API takes alerts, so it is not offered to the network unless asked (SANDBOX_HOST=0.0.0.0).
+   */
+  host?: string;
 }
 
 export interface Sandbox {
   /** The page, e.g. http://127.0.0.1:3300/ */
   url: string;
-  /** The bot's HTTP server (health, Duo callback, Twilio webhooks). */
+  /** The bot's HTTP server (health, REST API, Duo callback, Twilio webhooks). */
   botUrl: string;
+  /** Bearer token of the bot's REST API, new for every run */
+  apiToken: string;
   databaseFile: string;
   stop(): Promise<void>;
 }
@@ -41,6 +52,7 @@ export interface Sandbox {
 const DEFAULT_PAGE_PORT = 3300;
 const HOST = '127.0.0.1';
 const POLICY_FILE = fileURLToPath(new URL('./sandbox-policy.yaml', import.meta.url));
+const MANIFEST_FILE = fileURLToPath(new URL('../../manifest.yaml', import.meta.url));
 
 // Credentials exist only between the bot and the simulators on this machine; they have the shapes the
 // vendors use so the same validation runs as in production.
@@ -54,7 +66,6 @@ const CREDENTIALS = {
   duoClientSecret: 'sandbox-duo-client-secret-0000000000000x',
   duoAuthIkey: 'DISANDBOXPUSH0000000',
   duoAuthSkey: 'sandbox-duo-auth-api-secret-key-00000000',
-  apiToken: 'sandbox-api-token-0000',
 };
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -69,24 +80,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const world = await startSimulators(stack, logger);
     const dataDir = resolve(options.dataDir ?? 'data');
     mkdirSync(dataDir, { recursive: true });
-    const databaseFile = resolve(dataDir, `sandbox-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`);
+    pruneSandboxDatabases(dataDir);
+    const databaseFile = resolve(dataDir, sandboxDatabaseName(new Date()));
     const botPort = await freePort();
-    const env = botEnv(world, { databaseFile, botPort, logLevel });
+    const apiToken = randomBytes(18).toString('base64url');
+    const env = botEnv(world, { databaseFile, botPort, logLevel, apiToken });
     const config = loadConfig(env);
-    const bot: Bot = await createBot(config);
+    const host = options.host ?? HOST;
+    const bot: Bot = await createBot(config, { host });
     stack.push(() => bot.stop());
+    // The page server and the simulators reach the bot here, whatever interface it listens on.
     const botUrl = `http://${HOST}:${bot.port}`;
     const page = await startPageServer({
       world,
       botUrl,
       policy: config.policy,
       port: options.port ?? (await portOrAny(DEFAULT_PAGE_PORT)),
-      host: HOST,
+      host,
       logger,
       slaView: botSlaView(bot.deps.db, config.policy),
     });
     stack.push(() => page.close());
-    return { url: page.url, botUrl, databaseFile, stop: stopAll };
+    return { url: page.url, botUrl, apiToken, databaseFile, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -94,7 +109,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 async function startSimulators(stack: Array<() => Promise<void>>, logger: Logger): Promise<SandboxWorld> {
-  const slack = await SlackSimulator.start({ logger });
+  const slack = await SlackSimulator.start({ logger, slashCommands: declaredSlashCommands() });
   stack.push(() => slack.stop());
   const duo = await DuoSimulator.start({
     clientId: CREDENTIALS.duoClientId,
@@ -119,8 +134,20 @@ async function startSimulators(stack: Array<() => Promise<void>>, logger: Logger
   return { slack, duo, twilio, thehive, nanitor };
 }
 
+/** The slash commands manifest.yaml declares: Slack's client refuses any other before the app sees it. */
+function declaredSlashCommands(): string[] | undefined {
+  if (!existsSync(MANIFEST_FILE)) return undefined;
+  const manifest = parse(readFileSync(MANIFEST_FILE, 'utf8')) as {
+    features?: { slash_commands?: { command: string }[] };
+  };
+  return (manifest.features?.slash_commands ?? []).map((c) => c.command);
+}
+
 /** What an operator would put in .env, pointing every vendor at its simulator. */
-function botEnv(world: SandboxWorld, opts: { databaseFile: string; botPort: number; logLevel: string }): Env {
+function botEnv(
+  world: SandboxWorld,
+  opts: { databaseFile: string; botPort: number; logLevel: string; apiToken: string },
+): Env {
   const { slack, duo, twilio, thehive, nanitor } = world;
   return {
     SLACK_BOT_TOKEN: slack.botToken,
@@ -132,7 +159,7 @@ function botEnv(world: SandboxWorld, opts: { databaseFile: string; botPort: numb
     DATABASE_URL: `sqlite:${opts.databaseFile}`,
     PORT: String(opts.botPort),
     PUBLIC_URL: `http://${HOST}:${opts.botPort}`,
-    API_TOKEN: CREDENTIALS.apiToken,
+    API_TOKEN: opts.apiToken,
     THEHIVE_URL: thehive.url,
     THEHIVE_API_KEY: CREDENTIALS.thehiveKey,
     NANITOR_BASE_URL: nanitor.baseUrl,
@@ -187,19 +214,31 @@ function parsePort(raw: string | undefined): number | undefined {
 export const URL_LINE_PREFIX = 'secops-bot sandbox: ';
 
 async function main(): Promise<void> {
+  const tooOld = nodeVersionProblem(process.versions.node);
+  if (tooOld) {
+    console.error(tooOld);
+    process.exit(1);
+  }
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox({
       port: parsePort(process.env.SANDBOX_PORT),
       dataDir: process.env.SANDBOX_DATA_DIR,
       logLevel: process.env.SANDBOX_LOG_LEVEL,
+      host: process.env.SANDBOX_HOST || undefined,
     });
   } catch (err) {
     console.error(`sandbox failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  if (process.env.SANDBOX_PRINT === 'json') console.log(JSON.stringify({ url: sandbox.url }));
-  else console.log(`${URL_LINE_PREFIX}${sandbox.url}  (Ctrl-C to stop)`);
+  const { url, botUrl, apiToken } = sandbox;
+  if (process.env.SANDBOX_PRINT === 'json') console.log(JSON.stringify({ url, botUrl, apiToken }));
+  else {
+    console.log(`${URL_LINE_PREFIX}${url}  (Ctrl-C to stop)`);
+    console.log(
+      `  the bot: ${botUrl}  (/healthz; REST API: curl -H 'Authorization: Bearer ${apiToken}' ${botUrl}/api/alerts/1)`,
+    );
+  }
   const shutdown = () => {
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();

@@ -148,7 +148,7 @@ export class ResponderActions {
     }
     return {
       ok: true,
-      message: `Alert ${id} snoozed for ${formatDuration(ms)}: no notification until ${new Date(until).toISOString()}; then the tier due fires once.`,
+      message: `Alert ${id} snoozed for ${formatDuration(ms)}: no notification until <!date^${Math.floor(until / 1000)}^{time}|${new Date(until).toISOString()}>; then the tier due fires once.`,
     };
   }
 }

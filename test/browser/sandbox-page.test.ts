@@ -38,6 +38,9 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     for (const panel of ['Duo', 'TheHive', 'On-call phone', 'Nanitor']) {
       await page.locator('.panel h2', { hasText: panel }).waitFor();
     }
+    // Nanitor holds 0.93; the field says it takes percent and shows 93.
+    assert.match((await page.locator('#nanitor-form label', { hasText: 'Health' }).textContent()) ?? '', /%/);
+    assert.equal(await page.locator('#nanitor-form input[name=health]').inputValue(), '93');
   });
 
   test('DM hi → the greeting arrives live', async () => {
@@ -111,7 +114,11 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     await notice.locator('button', { hasText: /^Snooze/ }).waitFor();
 
     await page.locator('#phone-items .phone-call').first().waitFor({ timeout: 20_000 });
-    assert.match((await page.locator('#phone-items .phone-call').first().textContent()) ?? '', /on-call/);
+    const call = page.locator('#phone-items .phone-call').first();
+    assert.match((await call.textContent()) ?? '', /on-call/);
+    // The call reads its message twice; the card shows it once and says so.
+    assert.equal(await call.locator('.spoken').count(), 1);
+    assert.match((await call.locator('.spoken').textContent()) ?? '', /URGENT: ransomware note.*\(said twice\)$/);
 
     await promote.click();
     await card.locator('.alert-case', { hasText: /case #\d+/ }).waitFor();
@@ -138,7 +145,10 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     await card.locator('.alert-tier', { hasText: 'tier 3 of 3 breached' }).waitFor();
 
     await type(page, `/hive snooze ${alertId} 5`);
-    await messageWith(page, /[Ss]noozed/).waitFor();
+    const reply = messageWith(page, /snoozed for 5m/);
+    await reply.waitFor();
+    // <!date^…> is shown in the reader's own time, never as raw UTC.
+    assert.doesNotMatch((await reply.textContent()) ?? '', /\d{4}-\d\d-\d\dT\d\d:/);
     await card.locator('.alert-tier', { hasText: /snoozed 4m 5\ds|snoozed 5m 00s/ }).waitFor();
     await type(page, '/hive list');
     const list = messageWith(page, 'Open TheHive alerts');
@@ -149,11 +159,23 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     const panel = (await card.locator('.alert-tier').textContent()) ?? '';
     assert.match(panel, /^tier 3 of 3 breached \(high-risk\) · snoozed (4m 5\ds|5m 00s) · nothing more due$/);
     assert.doesNotMatch(panel, /within SLA|next \(/);
+
+    // "… in TheHive" opens a readable page about the alert, not the API's JSON.
+    const notice = page.locator('#messages .message', { hasText: 'in TheHive' }).filter({ hasText: 'backups deleted' });
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      notice.first().locator('a', { hasText: 'in TheHive' }).click(),
+    ]);
+    await popup.waitForLoadState();
+    assert.match(await popup.title(), /URGENT: backups deleted on nas02/);
+    assert.match((await popup.locator('body').textContent()) ?? '', /MEDIUM/);
+    await popup.close();
   });
 
   test('/secops status in a channel answers with the Nanitor numbers the panel set', async () => {
     const { page } = session;
-    await page.fill('#nanitor-form input[name=health]', '0.75');
+    // The field is in percent: 75 means 75 %, not 7500 % or 0.75 %.
+    await page.fill('#nanitor-form input[name=health]', '75');
     await page.fill('#nanitor-form input[name=p0]', '12');
     await page.click('#nanitor-form button[type=submit]');
     await openConversation(page, 'secops-digest');
@@ -177,5 +199,76 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     await prompt.locator('button', { hasText: 'Approve' }).click();
     await messageWith(page, 'Verified with Duo').waitFor();
     await page.locator('#duo-outcomes .duo-outcome', { hasText: 'approved' }).waitFor();
+  });
+
+  test('an unknown slash command says so, in a toast that covers no message', async () => {
+    const { page } = session;
+    // Enough messages to fill the conversation, so the newest sits just above the composer.
+    await openConversation(page, 'secops-bot');
+    const overflows = () => page.$eval('#messages', (el) => el.scrollHeight > el.clientHeight + 100);
+    for (let i = 0; i < 12 && !(await overflows()); i++) {
+      await type(page, 'help');
+      await page.locator('#messages .message', { hasText: "I'm the security operations bot" }).nth(i).waitFor();
+    }
+    assert.ok(await overflows(), 'the conversation fills its view');
+    await type(page, '/nope now');
+    const toast = page.locator('#toast', { hasText: 'not a valid command' });
+    await toast.waitFor();
+    assert.match(
+      (await toast.textContent()) ?? '',
+      /^\/nope is not a valid command\. The app's commands are \/secops, \/hive/,
+    );
+    const newest = page.locator('#messages .message').last();
+    const [m, t] = [await newest.boundingBox(), await toast.boundingBox()];
+    assert.ok(
+      m && t && m.y + m.height <= t.y + 1,
+      `the toast (${t?.y}) covers the newest message (${m?.y}+${m?.height})`,
+    );
+    await toast.click();
+    assert.equal(await toast.isHidden(), true);
+  });
+
+  test('at phone width the conversation and every panel are on screen, full width', async () => {
+    const phone = await session.browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await phone.goto(session.sandbox.url);
+      await phone.locator('body[data-ready="true"]').waitFor();
+      for (const selector of [
+        '#messages',
+        '#composer-input',
+        '#duo-panel',
+        '#hive-panel',
+        '#phone-panel',
+        '#nanitor-panel',
+      ]) {
+        const element = phone.locator(selector);
+        await element.scrollIntoViewIfNeeded();
+        const box = await element.boundingBox();
+        assert.ok(box, `${selector} is not shown`);
+        assert.ok(
+          box.x >= 0 && box.x + box.width <= 390 + 1,
+          `${selector} runs off the screen: ${JSON.stringify(box)}`,
+        );
+        assert.ok(box.width >= (selector === '#composer-input' ? 200 : 330), `${selector} is squeezed: ${box.width}px`);
+        assert.ok(box.height > 20, `${selector} is clipped: ${box.height}px high`);
+      }
+    } finally {
+      await phone.close();
+    }
+  });
+
+  test('a reload keeps who you are, and loading the page asks for nothing that is missing', async () => {
+    const { page } = session;
+    const missing: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) missing.push(`${r.status()} ${r.url()}`);
+    });
+    await actAs(page, 'U0CAROL');
+    await page.reload();
+    await page.locator('body[data-ready="true"]').waitFor();
+    assert.equal(await page.locator('#user-select').inputValue(), 'U0CAROL');
+    assert.match((await page.locator('#conversation-title').textContent()) ?? '', /Carol/);
+    assert.deepEqual(missing, []);
+    await actAs(page, 'U0ALICE');
   });
 });

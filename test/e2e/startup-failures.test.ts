@@ -108,6 +108,24 @@ describe('start-up failures name their cause in one line', () => {
     assertNoStack(r.all);
   });
 
+  it('the HTTP port is taken: PORT and the fix, exit 1', async () => {
+    const taken = createServer();
+    taken.listen(0);
+    await once(taken, 'listening');
+    const { port } = taken.address() as { port: number };
+    try {
+      const r = await runToExit({ ...slackEnv, PORT: String(port) });
+      assert.equal(r.code, 1, r.all);
+      assert.equal(
+        r.last,
+        `start-up failed: PORT ${port} is already in use: stop what listens there or choose another PORT`,
+      );
+      assertNoStack(r.all);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('a placeholder from .env.example is refused as a placeholder', async () => {
     const r = await runToExit({ ...slackEnv, SLACK_BOT_TOKEN: 'xoxb-your-bot-token' });
     assert.equal(r.code, 1);
@@ -115,6 +133,42 @@ describe('start-up failures name their cause in one line', () => {
       r.all.trim(),
       "config error: SLACK_BOT_TOKEN is still the placeholder 'xoxb-your-bot-token' from .env.example: put your real value there",
     );
+  });
+
+  it('TheHive and Twilio configured but nobody on call: a warning at start, and the bot runs', async () => {
+    const run = runMain({
+      ...slackEnv,
+      THEHIVE_URL: `http://127.0.0.1:${await closedPort()}`,
+      THEHIVE_API_KEY: 'k',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 't',
+      TWILIO_FROM_NUMBER: '+15550001111',
+      TWILIO_API_URL: `http://127.0.0.1:${await closedPort()}`,
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!run.output().includes('secops-bot started')) {
+        assert.ok(Date.now() < deadline, `bot did not start: ${run.output()}`);
+        assert.equal(run.child.exitCode, null, run.output());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const warnings = run
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('reaches no one'))
+        .map((l) => JSON.parse(l) as { level: string; message: string });
+      assert.deepEqual(
+        warnings.map((w) => [w.level, w.message.split(':')[0]]),
+        [
+          ['warn', 'paging reaches no one'],
+          ['warn', 'escalation reaches no one'],
+        ],
+      );
+      assert.match(warnings[0]!.message, /oncall\.primary is empty \(POLICY_FILE is not set/);
+    } finally {
+      run.child.kill('SIGKILL');
+      await once(run.child, 'exit');
+    }
   });
 
   it('Slack unreachable: a warning naming SLACK_API_URL and the cause, and the bot keeps trying', async () => {

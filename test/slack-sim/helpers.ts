@@ -1,4 +1,4 @@
-import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, type Logger, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { SlackSimulator } from '../../src/sandbox/slack/index.js';
 
 /** The App construction every end-to-end test uses: real Bolt in Socket Mode, pointed at the simulator. */
@@ -22,7 +22,8 @@ export function boltAppWithFastReconnect(sim: SlackSimulator, clientPingTimeout 
   const receiver = new SocketModeReceiver({
     appToken: sim.appToken,
     clientPingTimeout,
-    logLevel: LogLevel.ERROR,
+    // These tests take the simulator down on purpose: the socket's "WebSocket error" is the expected outcome.
+    logger: quietLogger(),
     installerOptions: {
       clientOptions: {
         slackApiUrl: sim.apiUrl,
@@ -44,4 +45,21 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 3000, what
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A Slack SDK logger that drops everything, for failures a test provokes on purpose. */
+function quietLogger(): Logger {
+  let level = LogLevel.ERROR;
+  const drop = () => {};
+  return {
+    debug: drop,
+    info: drop,
+    warn: drop,
+    error: drop,
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: drop,
+  };
 }

@@ -169,13 +169,14 @@ export function pageActions({ world, botUrl, duoOutcomes, onDuoChange }: PageAct
       return { ok: true };
     },
 
+    /** The page speaks percent, as the digest does; Nanitor's API speaks a fraction (0.93). */
     nanitorSet(body: Json) {
-      const health = Number(body.health);
+      const percent = Number(body.healthPercent);
       const p0 = Number(body.p0);
-      if (!Number.isFinite(health) || health < 0 || health > 100)
-        throw new PageActionError('health must be 0-1 or 0-100');
+      if (typeof body.healthPercent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100)
+        throw new PageActionError('health is a percentage from 0 to 100 (93 means 93 %)');
       if (!Number.isInteger(p0) || p0 < 0) throw new PageActionError('P0 must be a whole number ≥ 0');
-      nanitor.set({ health, p0 });
+      nanitor.set({ health: Math.round(percent * 100) / 10_000, p0 });
       return nanitor.state();
     },
   };

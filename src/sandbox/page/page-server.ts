@@ -90,20 +90,34 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   };
   const publishDuo = () => publish({ type: 'duo', data: duoSnapshot(world.duo, duoOutcomes) });
   const handlers = routes(pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo }));
-  const unwatch = watchWorld(world, () => duoOutcomes, publish);
   const slaView = options.slaView ?? (async () => ({}) as Record<string, SlaView>);
-  // Tiers fire and snoozes start inside the bot, not in a simulator: look at its rows every second.
+  // Tiers fire and snoozes start inside the bot, not in a simulator: look at its rows every second, and
+  // right after anything the bot did shows up in a simulator (a notice, an SMS, a call), so they agree.
   let lastSla = '';
-  const slaTimer = setInterval(() => {
+  let slaReads = 0;
+  let slaShown = 0;
+  const refreshSla = () => {
+    const read = ++slaReads;
     slaView()
       .then((data) => {
         const frame = JSON.stringify(data);
-        if (frame === lastSla) return;
+        // A later read has the newer rows: an earlier one finishing last must not undo it.
+        if (read < slaShown || frame === lastSla) return;
+        slaShown = read;
         lastSla = frame;
         publish({ type: 'sla', data });
       })
       .catch((err: unknown) => logger.debug('SLA view unavailable', { err }));
-  }, 1000);
+  };
+  const unwatch = watchWorld(
+    world,
+    () => duoOutcomes,
+    (event) => {
+      publish(event);
+      if (event.type !== 'nanitor' && event.type !== 'duo') refreshSla();
+    },
+  );
+  const slaTimer = setInterval(refreshSla, 1000);
   slaTimer.unref();
   Object.assign(handlers, homeRoutes(world.slack));
   const unwatchHome = watchHome(world.slack, (event) => publish(event as unknown as PageEvent));
@@ -179,7 +193,8 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   const port = await listen(server, options.port, options.host);
 
   return {
-    url: `http://${options.host}:${port}/`,
+    // Listening on every interface: this machine still reaches it on the loopback address.
+    url: `http://${options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host}:${port}/`,
     async close() {
       clearInterval(slaTimer);
       unwatch();

@@ -47,6 +47,8 @@ export interface SlackSimulatorOptions {
   disconnectGraceMs?: number;
   /** the App Home tab: views.publish rate limit, or a manifest without a Home tab */
   home?: HomeTabsOptions;
+  /** The app's declared slash commands (manifest.yaml); others are refused as Slack's client refuses them. */
+  slashCommands?: string[];
   logger?: Logger;
 }
 
@@ -69,12 +71,14 @@ export class SlackSimulator extends EventEmitter<SlackSimulatorEvents> {
   private readonly logger: Logger | undefined;
   /** App Home: publish, open, click (src/sandbox/slack/home-tabs.ts) */
   readonly home: HomeTabs;
+  private readonly slashCommands: string[] | undefined;
 
   private constructor(options: SlackSimulatorOptions) {
     super();
     this.botToken = options.botToken ?? 'xoxb-0000000000-sim-bot-token';
     this.appToken = options.appToken ?? 'xapp-1-A0SECOPS-0000-sim-app-token';
     this.logger = options.logger;
+    this.slashCommands = options.slashCommands;
     const seed = { ...defaultSeed(), ...options.workspace };
     this.workspace = new Workspace(seed, (change) => this.onWorkspaceChange(change));
     this.hub = new SocketHub({
@@ -192,6 +196,10 @@ export class SlackSimulator extends EventEmitter<SlackSimulatorEvents> {
   }
 
   slashCommand(userId: string, channelId: string, command: string, text = ''): string {
+    const declared = this.slashCommands;
+    if (declared && !declared.includes(command)) {
+      throw new Error(`${command} is not a valid command. The app's commands are ${declared.join(', ')}.`);
+    }
     const user = this.requireUser(userId);
     const channel = this.requireChannel(channelId);
     const target: ResponseTarget = { userId: user.id, channelId: channel.id };

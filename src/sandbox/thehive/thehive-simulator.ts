@@ -17,6 +17,7 @@ import {
   type NewAlertInput,
   type TheHiveVariant,
 } from './thehive-records.js';
+import { alertPage, casePage, type UiPage } from './thehive-ui-pages.js';
 import { isObject, parseJson, type Reply, send } from './thehive-wire.js';
 
 export type { Row as TheHiveRecord } from './thehive-query-engine.js';
@@ -172,6 +173,15 @@ export class TheHiveSimulator {
       this.fault.failNext -= 1;
       return send(res, { status: 500, body: { type: 'InternalError', message: 'Simulated server failure' } });
     }
+    const ui = req.method === 'GET' ? this.uiPage(req) : null;
+    if (ui) {
+      res.writeHead(ui.status, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      });
+      res.end(ui.html);
+      return;
+    }
     const reply = this.authenticate(req) ?? this.route(req, rawBody);
     if (reply.status < 400 && this.fault.malformedNext > 0) {
       this.fault.malformedNext -= 1;
@@ -180,6 +190,24 @@ export class TheHiveSimulator {
       return;
     }
     send(res, reply);
+  }
+
+  /**
+   * The web UI's alert and case pages, which the bot links to. TheHive would ask a browser to log in first;
+   * the sandbox's person at the keyboard is every analyst, so the page is shown at once.
+   */
+  private uiPage(req: IncomingMessage): UiPage | null {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const ui = /^\/(alerts|cases)\/([^/]+)\/details$/.exec(path);
+    if (!ui) return null;
+    let id: string;
+    try {
+      id = decodeURIComponent(ui[2]!);
+    } catch {
+      id = '';
+    }
+    if (ui[1] === 'cases') return casePage(this.casesById.get(id));
+    return alertPage(this.alertsById.get(id), this.observablesByAlert.get(id) ?? [], (c) => this.casesById.get(c));
   }
 
   private authenticate(req: IncomingMessage): Reply | null {

@@ -4,7 +4,15 @@ import { renderMessageBody } from './blocks.js';
 import { initPanels, renderDuo, renderHive, renderNanitor, renderPhone } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { world: null, user: 'U0ALICE', conv: 'dm', threadTs: null, unread: new Map() };
+// Who you are survives a reload (this browser only).
+const USER_KEY = 'secops-sandbox-user';
+const state = {
+  world: null,
+  user: localStorage.getItem(USER_KEY) ?? 'U0ALICE',
+  conv: 'dm',
+  threadTs: null,
+  unread: new Map(),
+};
 const messages = new Map(); // `${channel} ${ts}` → message
 let ephemerals = [];
 // Events that arrive while a snapshot is loading are applied after it (applying twice is harmless).
@@ -23,8 +31,12 @@ export async function post(path, body) {
 
 export function toast(text) {
   const node = $('toast');
+  const container = $('messages');
+  const atBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 40;
   node.textContent = text;
   node.hidden = false;
+  // The toast takes room from the messages: keep the newest one in view.
+  if (atBottom) container.scrollTop = container.scrollHeight;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => (node.hidden = true), 5000);
 }
@@ -262,6 +274,7 @@ function applyEvent(event) {
 async function load() {
   const res = await fetch('/api/state');
   state.world = await res.json();
+  if (!state.world.slack.people.some((p) => p.id === state.user)) state.user = state.world.slack.people[0].id;
   messages.clear();
   for (const m of state.world.slack.messages) messages.set(`${m.channel} ${m.ts}`, m);
   ephemerals = state.world.slack.ephemerals;
@@ -308,8 +321,12 @@ function connect() {
   });
 }
 
+$('toast').addEventListener('click', () => {
+  $('toast').hidden = true;
+});
 $('user-select').addEventListener('change', (e) => {
   state.user = e.target.value;
+  localStorage.setItem(USER_KEY, state.user);
   state.unread.clear();
   switchConv(state.conv);
 });

@@ -83,6 +83,19 @@ function numberLabel(number, world) {
   return number;
 }
 
+/** A call reads its message twice (so a half-heard call is still understood): show each text once. */
+function sayings(lines) {
+  const out = [];
+  for (const line of lines) {
+    const last = out.at(-1);
+    if (last && last.line === line) last.times++;
+    else out.push({ line, times: 1 });
+  }
+  return out.map(
+    ({ line, times }) => `“${line}”${times > 1 ? ` (said ${times === 2 ? 'twice' : `${times} times`})` : ''}`,
+  );
+}
+
 export function renderPhone(world) {
   const items = [
     ...world.phone.sms.map((sms) => ({ ...sms, kind: 'sms' })),
@@ -98,7 +111,7 @@ export function renderPhone(world) {
       card.append(node('div', 'title', `${head}${numberLabel(item.to, world)}`));
       card.append(node('div', 'row', `${clock(item.at)} · ${item.status}`));
       if (item.kind === 'sms') card.append(node('div', 'phone-text', item.body));
-      else for (const line of item.spoken) card.append(node('div', 'phone-text spoken', `“${line}”`));
+      else for (const said of sayings(item.spoken)) card.append(node('div', 'phone-text spoken', said));
       return card;
     }),
   );
@@ -139,10 +152,13 @@ export function renderDuo(world) {
 
 export function renderNanitor(world, { keepInputs = false } = {}) {
   const form = $('nanitor-form');
+  // Nanitor holds a fraction (0.93); the field is in percent. A value above 1 is already a percentage.
+  const health = world.nanitor.health;
+  const shown = { health: health <= 1 ? Math.round(health * 10_000) / 100 : health, p0: world.nanitor.p0 };
   for (const name of ['health', 'p0']) {
     const input = form.elements[name];
     if (keepInputs && document.activeElement === input) continue;
-    input.value = String(world.nanitor[name]);
+    input.value = String(shown[name]);
   }
 }
 
@@ -185,7 +201,7 @@ export function initPanels(deps) {
     e.preventDefault();
     const form = e.target;
     const saved = await act('/api/nanitor', {
-      health: Number(form.elements.health.value),
+      healthPercent: Number(form.elements.health.value),
       p0: Number(form.elements.p0.value),
     });
     if (saved) api.toast('Nanitor updated.');
