@@ -8,13 +8,13 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../src/log.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import { thisHolderProcess } from '../../src/store/holder-process.js';
+import { format, type HolderProcess, parse, provablyGone, thisHolderProcess } from '../../src/store/holder-process.js';
 import { LeaseKeeper, leaseHolder, tryLease } from '../../src/store/leases.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { storeKinds } from '../helpers/stores.js';
 
 const me = thisHolderProcess()!;
-const machine = me.split('|')[0]!;
+const self = parse(me)!;
 const clock = { now: () => new Date() };
 
 /** A process that ran on this machine and is gone now, as its lease record names it. */
@@ -25,7 +25,7 @@ async function deadProcess(): Promise<string> {
   const startTime = started.slice(started.lastIndexOf(')') + 2).split(' ')[19];
   child.kill('SIGKILL');
   await once(child, 'exit');
-  return `${machine}|${child.pid}|${startTime}`;
+  return format({ ...self, pid: child.pid!, started: startTime! });
 }
 
 async function withDb(store: ReturnType<typeof storeKinds>[number], test: (db: Db) => Promise<void>): Promise<void> {
@@ -39,6 +39,33 @@ async function withDb(store: ReturnType<typeof storeKinds>[number], test: (db: D
     await s.drop();
   }
 }
+
+describe('provablyGone: containers', () => {
+  const noStat = () => null;
+  const inContainer = (over: Partial<HolderProcess> = {}): HolderProcess => ({
+    boot: 'boot-1',
+    container: 'c'.repeat(64),
+    pidNamespace: 'pid:[1]',
+    pid: 1,
+    started: '100',
+    ...over,
+  });
+
+  it('the same container restarted (a new PID namespace): the old holder died with the old namespace', () => {
+    assert.equal(provablyGone(inContainer(), inContainer({ pidNamespace: 'pid:[2]', started: '900' }), noStat), true);
+  });
+
+  it('another container, even with the same host name and pid: not provable', () => {
+    const other = inContainer({ container: 'd'.repeat(64), pidNamespace: 'pid:[2]' });
+    assert.equal(provablyGone(inContainer(), other, noStat), false);
+  });
+
+  it('outside containers, another PID namespace or another boot: not provable', () => {
+    const bare = inContainer({ container: '' });
+    assert.equal(provablyGone(bare, { ...bare, pidNamespace: 'pid:[2]' }, noStat), false);
+    assert.equal(provablyGone(inContainer(), inContainer({ boot: 'boot-2', pidNamespace: 'pid:[2]' }), noStat), false);
+  });
+});
 
 for (const store of storeKinds()) {
   describe(`lease takeover on ${store.kind}`, { skip: store.skip }, () => {
@@ -55,8 +82,7 @@ for (const store of storeKinds()) {
 
     it('a pid now used by a later process is not the holder any more', () =>
       withDb(store, async (db) => {
-        const [, pid] = me.split('|');
-        await tryLease(db, 'scheduler', 'earlier', 60_000, t0, `${machine}|${pid}|1`);
+        await tryLease(db, 'scheduler', 'earlier', 60_000, t0, format({ ...self, started: '1' }));
         assert.equal((await tryLease(db, 'scheduler', 'later', 60_000, t0 + 10)).held, true);
       }));
 
@@ -68,8 +94,8 @@ for (const store of storeKinds()) {
 
     it('a holder on another machine keeps its lease until the TTL', () =>
       withDb(store, async (db) => {
-        const [, pid, started] = (await deadProcess()).split('|');
-        await tryLease(db, 'scheduler', 'remote', 1000, t0, `another-machine|${pid}|${started}`);
+        const dead = parse(await deadProcess())!;
+        await tryLease(db, 'scheduler', 'remote', 1000, t0, format({ ...dead, boot: 'another-machine' }));
         assert.equal((await tryLease(db, 'scheduler', 'local', 1000, t0 + 999)).held, false);
         assert.equal((await tryLease(db, 'scheduler', 'local', 1000, t0 + 1000)).held, true, 'expired');
       }));
