@@ -126,6 +126,11 @@ export class OnCallRecords {
     return insertOnce(this.db, 'oncall_sms_optouts', { phone, since: now, told_at: null });
   }
 
+  async optedOutNumbers(): Promise<Set<string>> {
+    const rows = await this.db('oncall_sms_optouts').select('phone');
+    return new Set(rows.map((r: { phone: string }) => r.phone));
+  }
+
   async isOptedOut(phone: string): Promise<boolean> {
     return (await this.db('oncall_sms_optouts').where({ phone }).first('phone')) !== undefined;
   }

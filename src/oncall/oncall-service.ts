@@ -6,6 +6,7 @@
 import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
 import type { BusinessHours } from '../core/confirm/policy.js';
+import { type PagePlan, planPage } from '../core/oncall/paging.js';
 import {
   type OnCallNow,
   type OnCallPerson,
@@ -15,7 +16,7 @@ import {
 } from '../core/oncall/rotation.js';
 import type { Clock } from '../core/ports.js';
 import type { SlaHumanInputs } from '../core/sla/evaluate.js';
-import { DEFAULT_ACK_TIMEOUT_MS, type SlaPolicy } from '../core/sla/policy.js';
+import { DEFAULT_ACK_TIMEOUT_MS, type NotifyMethod, type SlaPolicy } from '../core/sla/policy.js';
 import { type AckHow, type AckStore, isActive } from './ack-store.js';
 import type { OnCallRecords } from './oncall-records.js';
 import type { OverrideStore } from './override-store.js';
@@ -116,6 +117,12 @@ export class OnCallService {
       .escalated(alert, this.nameOf(actor), how)
       .catch((err: unknown) => this.d.logger.warn('could not announce an escalation', { alert: alertId, err }));
     return { kind: 'escalated', seniors: seniors.length };
+  }
+
+  /** Who a tier firing now reaches: the on-call holder (rotation, override or primary) and the seniors. */
+  async planPage(methods: readonly NotifyMethod[]): Promise<PagePlan> {
+    const now = await this.onCallNow();
+    return planPage(methods, now.holder, resolveSeniors(this.d.policy), await this.d.records.optedOutNumbers());
   }
 
   async onCallNow(): Promise<OnCallNow> {

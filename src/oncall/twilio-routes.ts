@@ -31,6 +31,8 @@ export interface OnCallTwilioDeps {
   publicUrl: string;
   /** numbers in the policy (people, primary, seniors): they may text ACK <id> before any page */
   knownNumbers: () => Set<string>;
+  /** a number we page texted STOP: said once in the alerts channel */
+  reportOptOut: (phone: string) => Promise<void>;
   clock: Clock;
   logger: Logger;
 }
@@ -119,7 +121,10 @@ async function smsAnswer(p: Record<string, string>, d: OnCallTwilioDeps): Promis
   // Twilio answers STOP/START itself; we only remember whether SMS can reach the number.
   const keyword = body.toUpperCase();
   if (['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'].includes(keyword)) {
-    await d.records.markOptedOut(from, now);
+    const first = await d.records.markOptedOut(from, now);
+    if (first && (d.knownNumbers().has(from) || (await d.lookup.latestPagedAlert(from)) !== null)) {
+      await d.reportOptOut(from).catch((err: unknown) => d.logger.warn('could not report an opt-out', { err }));
+    }
     return emptyResponse();
   }
   if (['START', 'YES', 'UNSTOP'].includes(keyword)) {
