@@ -108,6 +108,7 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
     },
     async stop() {
       await handoffs.stop();
+      await service.idle();
     },
   };
 }

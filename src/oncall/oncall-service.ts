@@ -54,7 +54,24 @@ export interface OnCallServiceDeps {
 export type Actor = { slack: string } | { phone: string };
 
 export class OnCallService {
+  /** Slack announcements in flight: a webhook answers Twilio without waiting for Slack */
+  private readonly announcing = new Set<Promise<void>>();
+
   constructor(private readonly d: OnCallServiceDeps) {}
+
+  /** Resolves when every announcement started so far has been sent or has failed (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.announcing.size > 0) await Promise.allSettled([...this.announcing]);
+  }
+
+  private announce(what: string, alertId: string, send: () => Promise<void>): void {
+    const p = send()
+      .catch((err: unknown) => {
+        this.d.logger.warn(`could not announce an ${what}`, { alert: alertId, err });
+      })
+      .finally(() => this.announcing.delete(p));
+    this.announcing.add(p);
+  }
 
   get ackTimeoutMs(): number {
     return this.d.sla.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
@@ -95,9 +112,7 @@ export class OnCallService {
       };
     }
     const answer = { kind: 'acked' as const, ack: outcome.ack, title: alert.title };
-    await this.d.announcer
-      .acknowledged(alert, answer, this.nameOf(actor))
-      .catch((err: unknown) => this.d.logger.warn('could not announce an acknowledgement', { alert: alertId, err }));
+    this.announce('acknowledgement', alertId, () => this.d.announcer.acknowledged(alert, answer, this.nameOf(actor)));
     return answer;
   }
 
@@ -113,9 +128,7 @@ export class OnCallService {
       return { kind: 'already' };
     }
     await this.d.pager.callSeniors(alert, seniors);
-    await this.d.announcer
-      .escalated(alert, this.nameOf(actor), how)
-      .catch((err: unknown) => this.d.logger.warn('could not announce an escalation', { alert: alertId, err }));
+    this.announce('escalation', alertId, () => this.d.announcer.escalated(alert, this.nameOf(actor), how));
     return { kind: 'escalated', seniors: seniors.length };
   }
 
