@@ -69,6 +69,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const databaseFile = resolve(dataDir, `sandbox-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`);
     const botPort = await freePort();
     const env = botEnv(world, { databaseFile, botPort, logLevel });
+    // The simulated number's Messaging webhook, as an operator sets it in the Twilio console.
+    world.twilio.setMessagingWebhook(`http://${HOST}:${botPort}/twilio/sms`);
     const config = loadConfig(env);
     const bot: Bot = await createBot(config);
     stack.push(() => bot.stop());
