@@ -78,6 +78,13 @@ export class OnCallRecords {
     return (row?.response as string | undefined) ?? '';
   }
 
+  /** The request failed before it was answered: let Twilio's retry be processed, not replayed. */
+  async releaseWebhook(url: string, params: Record<string, string>): Promise<void> {
+    await this.db('oncall_webhook_receipts')
+      .where({ receipt_key: receiptKey(url, params), response: '' })
+      .delete();
+  }
+
   async storeWebhookAnswer(url: string, params: Record<string, string>, response: string): Promise<void> {
     await this.db('oncall_webhook_receipts')
       .where({ receipt_key: receiptKey(url, params) })

@@ -63,7 +63,13 @@ async function handle(req: HttpRequest, path: string, d: OnCallTwilioDeps, answe
     d.logger.info('Twilio webhook replayed; answered as before, nothing changed', { component: 'oncall', path });
     return { status: 200, headers: XML, body: seen || emptyResponse() };
   }
-  const twiml = await answer(params);
+  let twiml: string;
+  try {
+    twiml = await answer(params);
+  } catch (err) {
+    await d.records.releaseWebhook(url, params).catch(() => {});
+    throw err;
+  }
   await d.records.storeWebhookAnswer(url, params, twiml);
   return { status: 200, headers: XML, body: twiml };
 }
