@@ -64,6 +64,10 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('escalated_at').notNullable();
     t.primary(['alert_id', 'tier']);
   });
+  // "The latest alert paged to this number" also reads the SLA's own sends, by recipient.
+  await db.schema.alterTable('sla_notifications', (t) => {
+    t.index(['recipient', 'updated_at'], 'sla_notifications_recipient');
+  });
   await db.schema.createTable('oncall_sms_optouts', (t) => {
     t.string('phone', 32).primary();
     t.bigInteger('since').notNullable();
@@ -73,6 +77,9 @@ export async function up(db: Knex): Promise<void> {
 }
 
 export async function down(db: Knex): Promise<void> {
+  await db.schema.alterTable('sla_notifications', (t) => {
+    t.dropIndex(['recipient', 'updated_at'], 'sla_notifications_recipient');
+  });
   for (const table of [
     'oncall_sms_optouts',
     'oncall_escalations',

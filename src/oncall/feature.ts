@@ -10,6 +10,7 @@ import { HandoffAnnouncer } from './handoff-announcer.js';
 import { OnCallRecords } from './oncall-records.js';
 import { OnCallService } from './oncall-service.js';
 import { OverrideStore } from './override-store.js';
+import { RotationPager } from './rotation-pager.js';
 import { PhoneSeniorPager, SlackHandoffSender, SlackThreadAnnouncer } from './senders.js';
 import { SlaLookup } from './sla-lookup.js';
 import { registerOnCallListeners, slackAcknowledge } from './slack-listeners.js';
@@ -26,6 +27,8 @@ export interface OnCallFeature extends Feature {
   /** `/hive ack <alertId>`: responders only; the SLA feature's `/hive` switch calls this */
   slackAck(alertId: string, userId: string): Promise<{ ok: boolean; message: string }>;
   handoffs: HandoffAnnouncer;
+  /** sends `service.planPage(methods)` for a fired tier; the SLA notifier calls it once connected */
+  pager: RotationPager;
 }
 
 export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOptions): OnCallFeature {
@@ -66,10 +69,21 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
       ),
     );
 
+  const pager = new RotationPager({
+    phone: opts.phone,
+    outbox,
+    records,
+    alertsChannel,
+    nameOf: (phone) => service.nameOf({ phone }),
+    clock,
+    logger,
+  });
+
   return {
     name: 'oncall',
     service,
     handoffs,
+    pager,
     slackAck: (alertId, userId) => slackAcknowledge({ service, responders }, alertId, userId),
     helpLines: ['• `/oncall` — who is on call now, until when, and who is next'],
     registerSlack(app) {
@@ -83,6 +97,7 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
         authToken: opts.twilioAuthToken ?? null,
         publicUrl: config.publicUrl,
         knownNumbers,
+        reportOptOut: (phone) => pager.reportOptOut(phone),
         clock,
         logger,
       });
@@ -93,6 +108,7 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
     },
     async stop() {
       await handoffs.stop();
+      await service.idle();
     },
   };
 }

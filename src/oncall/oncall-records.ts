@@ -78,6 +78,13 @@ export class OnCallRecords {
     return (row?.response as string | undefined) ?? '';
   }
 
+  /** The request failed before it was answered: let Twilio's retry be processed, not replayed. */
+  async releaseWebhook(url: string, params: Record<string, string>): Promise<void> {
+    await this.db('oncall_webhook_receipts')
+      .where({ receipt_key: receiptKey(url, params), response: '' })
+      .delete();
+  }
+
   async storeWebhookAnswer(url: string, params: Record<string, string>, response: string): Promise<void> {
     await this.db('oncall_webhook_receipts')
       .where({ receipt_key: receiptKey(url, params) })
@@ -124,6 +131,11 @@ export class OnCallRecords {
   /** A number Twilio says cannot receive SMS (21610): true when this call first recorded it. */
   async markOptedOut(phone: string, now: number): Promise<boolean> {
     return insertOnce(this.db, 'oncall_sms_optouts', { phone, since: now, told_at: null });
+  }
+
+  async optedOutNumbers(): Promise<Set<string>> {
+    const rows = await this.db('oncall_sms_optouts').select('phone');
+    return new Set(rows.map((r: { phone: string }) => r.phone));
   }
 
   async isOptedOut(phone: string): Promise<boolean> {

@@ -6,6 +6,7 @@
 import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
 import type { BusinessHours } from '../core/confirm/policy.js';
+import { type PagePlan, planPage } from '../core/oncall/paging.js';
 import {
   type OnCallNow,
   type OnCallPerson,
@@ -15,7 +16,7 @@ import {
 } from '../core/oncall/rotation.js';
 import type { Clock } from '../core/ports.js';
 import type { SlaHumanInputs } from '../core/sla/evaluate.js';
-import { DEFAULT_ACK_TIMEOUT_MS, type SlaPolicy } from '../core/sla/policy.js';
+import { DEFAULT_ACK_TIMEOUT_MS, type NotifyMethod, type SlaPolicy } from '../core/sla/policy.js';
 import { type AckHow, type AckStore, isActive } from './ack-store.js';
 import type { OnCallRecords } from './oncall-records.js';
 import type { OverrideStore } from './override-store.js';
@@ -53,7 +54,24 @@ export interface OnCallServiceDeps {
 export type Actor = { slack: string } | { phone: string };
 
 export class OnCallService {
+  /** Slack announcements in flight: a webhook answers Twilio without waiting for Slack */
+  private readonly announcing = new Set<Promise<void>>();
+
   constructor(private readonly d: OnCallServiceDeps) {}
+
+  /** Resolves when every announcement started so far has been sent or has failed (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.announcing.size > 0) await Promise.allSettled([...this.announcing]);
+  }
+
+  private announce(what: string, alertId: string, send: () => Promise<void>): void {
+    const p = send()
+      .catch((err: unknown) => {
+        this.d.logger.warn(`could not announce an ${what}`, { alert: alertId, err });
+      })
+      .finally(() => this.announcing.delete(p));
+    this.announcing.add(p);
+  }
 
   get ackTimeoutMs(): number {
     return this.d.sla.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
@@ -94,9 +112,7 @@ export class OnCallService {
       };
     }
     const answer = { kind: 'acked' as const, ack: outcome.ack, title: alert.title };
-    await this.d.announcer
-      .acknowledged(alert, answer, this.nameOf(actor))
-      .catch((err: unknown) => this.d.logger.warn('could not announce an acknowledgement', { alert: alertId, err }));
+    this.announce('acknowledgement', alertId, () => this.d.announcer.acknowledged(alert, answer, this.nameOf(actor)));
     return answer;
   }
 
@@ -112,10 +128,14 @@ export class OnCallService {
       return { kind: 'already' };
     }
     await this.d.pager.callSeniors(alert, seniors);
-    await this.d.announcer
-      .escalated(alert, this.nameOf(actor), how)
-      .catch((err: unknown) => this.d.logger.warn('could not announce an escalation', { alert: alertId, err }));
+    this.announce('escalation', alertId, () => this.d.announcer.escalated(alert, this.nameOf(actor), how));
     return { kind: 'escalated', seniors: seniors.length };
+  }
+
+  /** Who a tier firing now reaches: the on-call holder (rotation, override or primary) and the seniors. */
+  async planPage(methods: readonly NotifyMethod[]): Promise<PagePlan> {
+    const now = await this.onCallNow();
+    return planPage(methods, now.holder, resolveSeniors(this.d.policy), await this.d.records.optedOutNumbers());
   }
 
   async onCallNow(): Promise<OnCallNow> {

@@ -31,6 +31,8 @@ export interface OnCallTwilioDeps {
   publicUrl: string;
   /** numbers in the policy (people, primary, seniors): they may text ACK <id> before any page */
   knownNumbers: () => Set<string>;
+  /** a number we page texted STOP: said once in the alerts channel */
+  reportOptOut: (phone: string) => Promise<void>;
   clock: Clock;
   logger: Logger;
 }
@@ -61,7 +63,13 @@ async function handle(req: HttpRequest, path: string, d: OnCallTwilioDeps, answe
     d.logger.info('Twilio webhook replayed; answered as before, nothing changed', { component: 'oncall', path });
     return { status: 200, headers: XML, body: seen || emptyResponse() };
   }
-  const twiml = await answer(params);
+  let twiml: string;
+  try {
+    twiml = await answer(params);
+  } catch (err) {
+    await d.records.releaseWebhook(url, params).catch(() => {});
+    throw err;
+  }
   await d.records.storeWebhookAnswer(url, params, twiml);
   return { status: 200, headers: XML, body: twiml };
 }
@@ -119,7 +127,10 @@ async function smsAnswer(p: Record<string, string>, d: OnCallTwilioDeps): Promis
   // Twilio answers STOP/START itself; we only remember whether SMS can reach the number.
   const keyword = body.toUpperCase();
   if (['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'].includes(keyword)) {
-    await d.records.markOptedOut(from, now);
+    const first = await d.records.markOptedOut(from, now);
+    if (first && (d.knownNumbers().has(from) || (await d.lookup.latestPagedAlert(from)) !== null)) {
+      await d.reportOptOut(from).catch((err: unknown) => d.logger.warn('could not report an opt-out', { err }));
+    }
     return emptyResponse();
   }
   if (['START', 'YES', 'UNSTOP'].includes(keyword)) {

@@ -12,10 +12,20 @@ import type { AlertSnapshot } from './sla-lookup.js';
 
 const HOW: Record<AckHow, string> = { phone: 'by phone', sms: 'by SMS', slack: 'in Slack' };
 
+// Building a formatter costs far more than using one; a process sees one or two zones.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function timeFormat(tz: string): Intl.DateTimeFormat {
+  let f = formats.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formats.set(tz, f);
+  }
+  return f;
+}
+
 /** "03:45 UTC" in the given zone: what a person woken at night can take in. */
 export function clockTime(at: number, tz: string): string {
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return `${time.format(new Date(at))} ${tz === 'UTC' ? 'UTC' : tz.split('/').pop()!.replace(/_/g, ' ')} time`;
+  return `${timeFormat(tz).format(new Date(at))} ${tz === 'UTC' ? 'UTC' : tz.split('/').pop()!.replace(/_/g, ' ')} time`;
 }
 
 /** Digits are read one by one, so "~40968" is not spoken as forty thousand. */

@@ -85,6 +85,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const botPort = await freePort();
     const apiToken = randomBytes(18).toString('base64url');
     const env = botEnv(world, { databaseFile, botPort, logLevel, apiToken });
+    // The simulated number's Messaging webhook, as an operator sets it in the Twilio console.
+    world.twilio.setMessagingWebhook(`http://${HOST}:${botPort}/twilio/sms`);
     const config = loadConfig(env);
     const host = options.host ?? HOST;
     const bot: Bot = await createBot(config, { host });

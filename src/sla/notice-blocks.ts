@@ -36,6 +36,8 @@ export interface NoticeView {
   alertUrl: string;
   snoozeMs: number;
   snoozedUntil?: number | null;
+  /** who acknowledged, how and until when (mrkdwn from src/oncall/wording.ts slackAckLine), if anyone has */
+  acknowledged?: string | null;
   /** `by`: the Slack user who promoted it, null when not recorded */
   promoted?: { caseNumber: number; caseUrl: string; by: string | null } | null;
 }
@@ -63,6 +65,9 @@ export function noticeBlocks(v: NoticeView): Block[] {
   ];
   const blocks: Block[] = [mrkdwn(headline), mrkdwn(facts.join('\n'))];
   if (v.promoted) return blocks;
+  if (v.acknowledged) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: v.acknowledged, verbatim: true }] });
+  }
   if (v.snoozedUntil) {
     blocks.push({
       type: 'context',

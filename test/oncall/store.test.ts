@@ -107,6 +107,15 @@ for (const kind of storeKinds()) {
       await r.storeWebhookAnswer('http://x/twilio/sms', params, '<Response/>');
       assert.equal(await r.claimWebhook('/twilio/sms', 'http://x/twilio/sms', { ...params }, 2), '<Response/>');
       assert.equal(await r.claimWebhook('/twilio/sms', 'http://x/twilio/sms', { ...params, Body: '2' }, 2), null);
+      // A request that failed before its answer was stored is processed again when Twilio retries it.
+      await r.releaseWebhook('http://x/twilio/sms', { ...params, Body: '2' });
+      assert.equal(await r.claimWebhook('/twilio/sms', 'http://x/twilio/sms', { ...params, Body: '2' }, 3), null);
+      await r.releaseWebhook('http://x/twilio/sms', params);
+      assert.equal(
+        await r.claimWebhook('/twilio/sms', 'http://x/twilio/sms', params, 3),
+        '<Response/>',
+        'answered ones stay',
+      );
     });
 
     it('handoffs, escalations and opt-outs are claimed once', async () => {

@@ -117,4 +117,12 @@ describe('voice: keypress on a page call (real bot, real twilio, simulators)', {
     await rig.sims.twilio.answerCall(senior.sid, 'human', ['1']);
     assert.equal((await acks().get(id))?.by, 'carol');
   });
+
+  it('a restart between the page and the keypress loses nothing', async () => {
+    const { id, call } = await pageCall();
+    await rig.h.restart();
+    const heard = await rig.sims.twilio.answerCall(call.sid, 'human', ['1']);
+    assert.match(heard.heard.at(-1)!, /^Acknowledged alert/);
+    assert.equal((await acks().get(id))?.how, 'phone');
+  });
 });
