@@ -1,7 +1,7 @@
 /** The part of a Home every employee sees: their own alerts, their mutes, and what the bot is. */
 import { ACTIONS } from '../confirm/blocks.js';
 import type { ConfirmStatus, EscalationReason } from '../core/confirm/state-machine.js';
-import { escapeMrkdwn } from '../core/escape.js';
+import { escapeMrkdwn, truncateText } from '../core/escape.js';
 import type { Block, BudgetSection } from './block-budget.js';
 import { actions, button, context, divider, header, section, when } from './home-blocks.js';
 import type { EmployeeHome, HomeAlert, HomeIgnoreRule } from './view-model.js';
@@ -67,7 +67,8 @@ function ruleItem(r: HomeIgnoreRule): Block[] {
 }
 
 export function noticeBlocks(notice: string | null | undefined): Block[] {
-  return notice ? [section(`:speech_balloon: ${notice}`)] : [];
+  // The notice is our own mrkdwn (its untrusted parts already escaped); only its length is bounded here.
+  return notice ? [section(`:speech_balloon: ${truncateText(notice, 2900)}`)] : [];
 }
 
 export function alertsSection(home: EmployeeHome): BudgetSection {

@@ -131,7 +131,10 @@ export class HomePublisher {
     if (this.stopped) return;
     this.waiting.delete(userId);
     if (!this.since.has(userId)) this.since.set(userId, Date.now());
-    this.ready.add(userId);
+    // Someone looking at their Home right now goes ahead of background refreshes.
+    const rest = [...this.ready].filter((u) => u !== userId);
+    this.ready.clear();
+    for (const u of [userId, ...rest]) this.ready.add(u);
     this.pump();
   }
 

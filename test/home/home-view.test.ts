@@ -244,6 +244,38 @@ describe('responder Home', () => {
     assert.match(t, /and 3 more in the last 24 h/);
   });
 
+  it('says plainly when there is no digest, no on-call and digest figures that could not be read', () => {
+    const none = texts(buildHome(employee(), extras({ oncall: null, digest: null }), NOW).blocks);
+    assert.match(none, /Last digest:\* none posted yet/);
+    assert.match(none, /On call:\* not configured/);
+    const failed = texts(
+      buildHome(
+        employee(),
+        extras({ digest: { generatedAt: NOW, health: null, p0: null, failures: ['Nanitor 503'] } }),
+        NOW,
+      ).blocks,
+    );
+    assert.match(failed, /Health score: unavailable/);
+    assert.match(failed, /Could not read: Nanitor 503/);
+  });
+
+  it('words every confirmation status', () => {
+    const statuses = ['new', 'asked', 'verifying', 'confirmed', 'escalated', 'ignored'] as const;
+    const t = texts(
+      buildHome(employee({ alerts: statuses.map((status, i) => alert(i + 1, { status })), totalAlerts: 6 }), null, NOW)
+        .blocks,
+    );
+    for (const words of [
+      'being looked up',
+      'waiting for your answer',
+      'waiting for your Duo check',
+      'confirmed by you',
+      'sent to the security team',
+      'muted by one of your rules',
+    ])
+      assert.ok(t.includes(words), words);
+  });
+
   it('says when TheHive is not configured', () => {
     const t = texts(buildHome(employee(), extras({ hiveConfigured: false }), NOW).blocks);
     assert.match(t, /TheHive is not configured/);

@@ -83,6 +83,18 @@ describe('HomePublisher', () => {
     );
   });
 
+  it('puts a person who opened their Home ahead of queued background refreshes', async () => {
+    const { publisher, calls } = rig(['A', 'B', 'C'], [], { perMinute: 600, burst: 1, concurrency: 1 });
+    publisher.changed(['A', 'B', 'C']);
+    await new Promise((r) => setTimeout(r, 50));
+    await publisher.opened('Z', Date.now());
+    await publisher.idle();
+    assert.deepEqual(
+      calls.map((c) => c.user),
+      ['A', 'Z', 'B', 'C'],
+    );
+  });
+
   it('keeps to its pace: with a burst of 2 and 600 a minute, the third publish waits about 100 ms', async () => {
     const { publisher, calls } = rig(['A', 'B', 'C'], [], { perMinute: 600, burst: 2 });
     publisher.changed(['A', 'B', 'C']);
