@@ -1,5 +1,6 @@
 import type { Logger } from 'winston';
 import { SecOpsError } from '../../errors.js';
+import { ResponseTooLargeError, readTextCapped } from '../../http/read-response.js';
 import { clip } from '../../log.js';
 import { withRetry } from '../../retry/retry.js';
 
@@ -22,8 +23,8 @@ class Retryable extends Error {
   }
 }
 
-/** Nanitor's answers are two small JSON documents; a body past this is not one of them. */
-const MAX_BODY_CHARS = 5_000_000;
+/** Nanitor's answers are small JSON documents (a page of 200 issues); a body past this is not one of them. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /**
  * GETs JSON from Nanitor's system API with a per-request time-out and retries.
@@ -94,15 +95,14 @@ export class NanitorHttp {
       }
       let raw: string;
       try {
-        raw = await response.text();
+        raw = await readTextCapped(response, MAX_BODY_BYTES);
       } catch (err) {
+        if (err instanceof ResponseTooLargeError) {
+          return { ok: false, retryable: false, error: new SecOpsError('bad_response', `${what}: ${err.message}`) };
+        }
         return failedInFlight(err);
       }
       const status = response.status;
-      // The body is only ever parsed or dropped, never quoted: an error page says nothing a status does not.
-      if (raw.length > MAX_BODY_CHARS) {
-        return { ok: false, retryable: false, error: new SecOpsError('bad_response', `${what}: response too large`) };
-      }
       if (status === 401 || status === 403) {
         return {
           ok: false,

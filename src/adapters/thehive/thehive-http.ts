@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'winston';
 import { type ErrorCode, SecOpsError } from '../../errors.js';
+import { ResponseTooLargeError, readTextCapped } from '../../http/read-response.js';
 import { clip } from '../../log.js';
 import { withRetry } from '../../retry/retry.js';
 
@@ -38,6 +39,12 @@ class RetryableFailure extends Error {
     super(error.message);
   }
 }
+
+/**
+ * A page of 500 alerts with long descriptions is a few megabytes; past this it is not an answer
+ * we can use, and reading on would only fill memory.
+ */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** TheHive's own words in an error are shown to responders and logged: a sentence, not a page. */
 const MAX_VENDOR_TEXT = 300;
@@ -100,8 +107,11 @@ export class TheHiveHttp {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       status = response.status;
-      text = await response.text();
+      text = await readTextCapped(response, MAX_RESPONSE_BYTES);
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) {
+        throw new SecOpsError('bad_response', `TheHive answered ${what} with a ${err.message}`);
+      }
       return new RetryableFailure(transportError(err, what, this.options.timeoutMs));
     }
 
