@@ -12,7 +12,7 @@ export function registerHealth(
     replica: string;
     lease: () => boolean;
     /** Duo Push: degraded is reported, but the bot is still up (a "yes" is then escalated as unverified) */
-    duo?: () => 'off' | 'ok' | 'degraded';
+    duo?: () => 'off' | 'checking' | 'ok' | 'degraded';
   },
 ): void {
   http.route('GET', '/healthz', async () => {
