@@ -18,6 +18,8 @@ export interface SimPush {
   txid: string;
   username: string;
   device: string;
+  /** the device's name as preauth listed it */
+  deviceName: string;
   type: string;
   /** the pushinfo pairs, decoded, as the phone would list them */
   info: Record<string, string>;
@@ -199,6 +201,7 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
       txid: randomBytes(16).toString('hex'),
       username,
       device: device!,
+      deviceName: `iPhone (${username})`,
       type: params.type ?? 'Login request',
       info: Object.fromEntries(new URLSearchParams(params.pushinfo ?? '')),
       verificationCode,
