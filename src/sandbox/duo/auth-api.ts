@@ -59,6 +59,9 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
   private rateLimited = 0;
   private rateLimitedPath: string | null = null;
   private down = false;
+  private heldPolls = 0;
+  /** the most auth_status long polls held open at one time (a serial poller would never pass 1) */
+  maxHeldPolls = 0;
   /** every request that reached a route, for tests: path and whether its signature passed */
   readonly requests: { path: string; signed: boolean; version?: 2 | 5 }[] = [];
 
@@ -219,7 +222,15 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
     const tx = params.txid ? this.txs.get(params.txid) : undefined;
     if (!tx) return fail(40002, 'Invalid request parameters', 'txid');
     this.expire();
-    if (tx.result === 'waiting') await this.waitForChange(tx);
+    if (tx.result === 'waiting') {
+      this.heldPolls++;
+      this.maxHeldPolls = Math.max(this.maxHeldPolls, this.heldPolls);
+      try {
+        await this.waitForChange(tx);
+      } finally {
+        this.heldPolls--;
+      }
+    }
     return ok({ result: tx.result, status: tx.status, status_msg: tx.statusMsg });
   }
 
