@@ -141,3 +141,19 @@ describe('Duo Push from the chat', () => {
     }
   });
 });
+
+describe('confirm.second_factor: prompt with both Duo applications configured', () => {
+  let rig: PushRig;
+  before(async () => {
+    rig = await startPushRig({ policy: '  timeout: 1h\n  second_factor: prompt\n' });
+  });
+  after(() => rig.stop());
+
+  it('a yes gets the Universal Prompt link and no push', async () => {
+    const id = await raise(rig.h, 'U0ALICE');
+    await clickYes(rig.h, 'U0ALICE', id);
+    assert.match(await waitForDuoLink(rig.h, 'U0ALICE', id), /\/oauth\/v1\/authorize/);
+    assert.equal(rig.duo.authApi!.pushes().length, 0);
+    assert.equal(rig.duo.authApi!.requests.filter((r) => r.path !== '/auth/v2/check').length, 0);
+  });
+});
