@@ -65,6 +65,9 @@ describe('Duo Push from the chat', () => {
     assert.equal(alert.reason, '2fa_failed');
     const post = await waitForEscalation(rig.h, id);
     assert.match(JSON.stringify(post.blocks), /REPORTED AS FRAUD/);
+    // The push message is updated right after the escalation is posted.
+    for (let i = 0; i < 250 && !/reported as fraud/.test(dmText('U0CAROL')); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.match(dmText('U0CAROL'), /reported as fraud/);
   });
 
