@@ -22,7 +22,7 @@ import type { ConfirmAlert, IntakeInput, IntakeResult } from './types.js';
 export type ConfirmFeature = Feature & {
   intake(input: IntakeInput): Promise<IntakeResult>;
   /** Duo Push's state for /healthz: off (not configured), ok, or degraded (keys refused, unreachable) */
-  duoPushHealth(): 'off' | 'ok' | 'degraded';
+  duoPushHealth(): 'off' | 'checking' | 'ok' | 'degraded';
 };
 
 export interface ConfirmFeatureOptions {
@@ -60,7 +60,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
   const stopping = new AbortController();
   const push = opts.push ?? null;
   let poller: PushPoller | null = null;
-  let pushHealth: 'off' | 'ok' | 'degraded' = push ? 'degraded' : 'off';
+  let pushHealth: 'off' | 'checking' | 'ok' | 'degraded' = push ? 'checking' : 'off';
   const ctx: ConfirmContext = {
     repo,
     duoStates: new DuoStateStore(deps.db),

@@ -24,7 +24,10 @@ export function createDigestFeature(deps: FeatureDeps, opts: DigestFeatureOption
   const scheduler = service ? new DigestScheduler(deps, service, repo) : null;
   return {
     name: 'digest',
-    helpLines: ['• `/secops status` (in a channel) — the SecOps digest now: Nanitor health score, P0 issues, trend'],
+    helpLines: [
+      '• `/secops status` (in a channel) — the SecOps digest now: Nanitor health score, P0 issues, trend',
+      '• `/secops ask @someone <what happened>` (responders) — ask that person "did you do this?" as a detector would',
+    ],
     registerSlack(app) {
       registerSecopsCommand(app, { service, logger: deps.logger, responders: deps.responders, ask: opts.ask });
     },

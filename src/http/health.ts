@@ -17,7 +17,7 @@ export function registerHealth(
     replica: string;
     lease: Pick<LeaseKeeper, 'isHeld' | 'holderNow'>;
     /** Duo Push: degraded is reported, but the bot is still up (a "yes" is then escalated as unverified) */
-    duo?: () => 'off' | 'ok' | 'degraded';
+    duo?: () => 'off' | 'checking' | 'ok' | 'degraded';
   },
 ): void {
   http.route('GET', '/healthz', async () => {

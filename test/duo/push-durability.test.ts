@@ -189,6 +189,9 @@ describe('100 concurrent pushes for 100 users', () => {
     await Promise.all(users.map((u, i) => waitForQuestion(rig.h, u.id, ids[i]!, 30_000)));
     await Promise.all(users.map((u, i) => clickYes(rig.h, u.id, ids[i]!)));
     const pushes = await Promise.all(users.map((u) => waitForPush(rig.duo, u.name, 20_000)));
+    // Every push is long-polled at the same time: none waits for another's poll to return.
+    for (let i = 0; i < 200 && rig.duo.authApi!.maxHeldPolls < 90; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(rig.duo.authApi!.maxHeldPolls >= 90, `only ${rig.duo.authApi!.maxHeldPolls} polls were open at once`);
     // Answer in reverse order: the last push answered first must not wait for the first.
     for (let i = users.length - 1; i >= 0; i--)
       rig.duo.authApi!.answer(pushes[i]!.txid, i % 2 === 0 ? 'approve' : 'deny');

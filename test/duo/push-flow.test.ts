@@ -65,6 +65,9 @@ describe('Duo Push from the chat', () => {
     assert.equal(alert.reason, '2fa_failed');
     const post = await waitForEscalation(rig.h, id);
     assert.match(JSON.stringify(post.blocks), /REPORTED AS FRAUD/);
+    // The push message is updated right after the escalation is posted.
+    for (let i = 0; i < 250 && !/reported as fraud/.test(dmText('U0CAROL')); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.match(dmText('U0CAROL'), /reported as fraud/);
   });
 
@@ -139,5 +142,21 @@ describe('Duo Push from the chat', () => {
     } finally {
       rig.duo.authApi!.setPreauth('carol', null);
     }
+  });
+});
+
+describe('confirm.second_factor: prompt with both Duo applications configured', () => {
+  let rig: PushRig;
+  before(async () => {
+    rig = await startPushRig({ policy: '  timeout: 1h\n  second_factor: prompt\n' });
+  });
+  after(() => rig.stop());
+
+  it('a yes gets the Universal Prompt link and no push', async () => {
+    const id = await raise(rig.h, 'U0ALICE');
+    await clickYes(rig.h, 'U0ALICE', id);
+    assert.match(await waitForDuoLink(rig.h, 'U0ALICE', id), /\/oauth\/v1\/authorize/);
+    assert.equal(rig.duo.authApi!.pushes().length, 0);
+    assert.equal(rig.duo.authApi!.requests.filter((r) => r.path !== '/auth/v2/check').length, 0);
   });
 });

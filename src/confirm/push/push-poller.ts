@@ -28,7 +28,12 @@ export class PushPoller {
     if (this.running.has(alertId) || this.stopping.signal.aborted) return;
     this.running.add(alertId);
     void this.track(runPush(this.ctx, alertId, this.ctx.replicaId, this.stopping.signal))
-      .catch((err: unknown) => this.ctx.logger.error('confirm: push failed', { alert: alertId, err }))
+      .catch((err: unknown) => {
+        // Cut off by shutdown (the store closes under a held long poll): the next process resumes it.
+        if (this.stopping.signal.aborted)
+          this.ctx.logger.info('confirm: push left for the next start', { alert: alertId });
+        else this.ctx.logger.error('confirm: push failed', { alert: alertId, err });
+      })
       .finally(() => this.running.delete(alertId));
   }
 

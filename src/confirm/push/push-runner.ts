@@ -5,17 +5,13 @@
  * change is the compare-and-set that makes applying a result happen once.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { ignoreChoicesFor } from '../../core/confirm/ignore-rules.js';
-import type { ConfirmEvent } from '../../core/confirm/state-machine.js';
-import type { PushPreauth, PushStatus } from '../../core/ports.js';
+import type { PushPreauth } from '../../core/ports.js';
 import { isSecOpsError } from '../../errors.js';
 import { sendPromptLink } from '../answers.js';
-import { confirmedMessage } from '../blocks.js';
 import type { ConfirmContext } from '../context.js';
-import { closeAsk } from '../escalation.js';
-import { moveAlert } from '../transitions.js';
 import type { ConfirmAlert } from '../types.js';
-import { pushSentMessage, pushSettledMessage, sendDm, updateDm } from './push-dm.js';
+import { pushSentMessage, sendDm } from './push-dm.js';
+import { abandon, applyStatus, type Step, settle } from './push-settle.js';
 import type { PushRow } from './push-store.js';
 
 export interface PushTuning {
@@ -37,8 +33,6 @@ export const DEFAULT_PUSH_TUNING: PushTuning = {
   maxBackoffMs: 32_000,
   maxFailures: 5,
 };
-
-type Step = 'again' | 'stop';
 
 export async function runPush(ctx: ConfirmContext, alertId: number, owner: string, signal: AbortSignal): Promise<void> {
   const tuning = ctx.pushTuning;
@@ -185,39 +179,6 @@ function pushInfo(alert: ConfirmAlert) {
   return { type: 'Security check', details };
 }
 
-async function applyStatus(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, s: PushStatus): Promise<Step> {
-  if (s.result === 'allow') return settle(ctx, row, alert, 'verified', '', ':white_check_mark: approved');
-  switch (s.status) {
-    case 'fraud':
-      return settle(
-        ctx,
-        row,
-        alert,
-        'failed',
-        ':rotating_light: REPORTED AS FRAUD: the user pressed "Report" on the Duo Push, so someone else may be using their account',
-        ':rotating_light: reported as fraud; the security team was told',
-      );
-    case 'timeout':
-      return settle(
-        ctx,
-        row,
-        alert,
-        'failed',
-        'the Duo Push timed out (no answer on the phone)',
-        ':hourglass: timed out',
-      );
-    default:
-      return settle(
-        ctx,
-        row,
-        alert,
-        'failed',
-        `the Duo Push was denied (${s.status}${s.statusMsg ? `: ${s.statusMsg}` : ''})`,
-        ':x: denied',
-      );
-  }
-}
-
 /** A failed call: back off exponentially; a 429 never ends the check, other failures do after maxFailures in a row. */
 async function failed(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, err: unknown): Promise<Step> {
   const message = (err instanceof Error ? err.message : String(err)).slice(0, 300);
@@ -253,51 +214,6 @@ async function failed(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert, er
   });
   await ctx.pushes.backoff(row.alertId, ctx.clock.now().getTime() + wait + jitter, failures);
   return 'again';
-}
-
-type Settlement = 'verified' | 'failed' | 'unavailable';
-
-async function settle(
-  ctx: ConfirmContext,
-  row: PushRow,
-  alert: ConfirmAlert,
-  how: Settlement,
-  detail: string,
-  outcome: string,
-): Promise<Step> {
-  const by = alert.userId!;
-  const event: ConfirmEvent =
-    how === 'verified'
-      ? { type: 'verified', by }
-      : how === 'failed'
-        ? { type: 'verification_failed', by, detail }
-        : { type: 'verification_unavailable', by, detail };
-  const moved = await moveAlert(ctx, alert, event, how === 'verified' ? {} : { outcomeDetail: detail });
-  const now = ctx.clock.now().getTime();
-  await ctx.pushes.finish(row.alertId, how, how === 'verified' ? 'allow' : outcome, now);
-  if (!moved.ok) return abandon(ctx, { ...row, stage: 'done' }, await ctx.repo.get(alert.id));
-  if (alert.dmChannel && row.dmTs)
-    await updateDm(ctx, alert.dmChannel, row.dmTs, pushSettledMessage(alert, row.deviceName, outcome));
-  if (how === 'verified') {
-    await closeAsk(ctx, moved.alert, ':white_check_mark: Verified with Duo Push');
-    if (alert.dmChannel)
-      await sendDm(ctx, alert.dmChannel, confirmedMessage(moved.alert, ignoreChoicesFor(ctx.policy)));
-  }
-  return 'stop';
-}
-
-/** The alert was settled some other way (a "no", the deadline): the push DM says so and asks nothing more. */
-async function abandon(ctx: ConfirmContext, row: PushRow, alert: ConfirmAlert | null): Promise<Step> {
-  if (row.stage !== 'done')
-    await ctx.pushes.finish(row.alertId, 'abandoned', alert?.status ?? 'gone', ctx.clock.now().getTime());
-  if (alert?.dmChannel && row.dmTs) {
-    const words =
-      alert.status === 'confirmed'
-        ? 'no longer needed: the alert is confirmed'
-        : 'no longer needed: the alert was already settled';
-    await updateDm(ctx, alert.dmChannel, row.dmTs, pushSettledMessage(alert, row.deviceName, words));
-  }
-  return 'stop';
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -18,6 +18,8 @@ export interface SimPush {
   txid: string;
   username: string;
   device: string;
+  /** the device's name as preauth listed it */
+  deviceName: string;
   type: string;
   /** the pushinfo pairs, decoded, as the phone would list them */
   info: Record<string, string>;
@@ -57,6 +59,9 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
   private rateLimited = 0;
   private rateLimitedPath: string | null = null;
   private down = false;
+  private heldPolls = 0;
+  /** the most auth_status long polls held open at one time (a serial poller would never pass 1) */
+  maxHeldPolls = 0;
   /** every request that reached a route, for tests: path and whether its signature passed */
   readonly requests: { path: string; signed: boolean; version?: 2 | 5 }[] = [];
 
@@ -199,6 +204,7 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
       txid: randomBytes(16).toString('hex'),
       username,
       device: device!,
+      deviceName: `iPhone (${username})`,
       type: params.type ?? 'Login request',
       info: Object.fromEntries(new URLSearchParams(params.pushinfo ?? '')),
       verificationCode,
@@ -216,7 +222,15 @@ export class DuoAuthApi extends EventEmitter<{ push: [SimPush]; settled: [SimPus
     const tx = params.txid ? this.txs.get(params.txid) : undefined;
     if (!tx) return fail(40002, 'Invalid request parameters', 'txid');
     this.expire();
-    if (tx.result === 'waiting') await this.waitForChange(tx);
+    if (tx.result === 'waiting') {
+      this.heldPolls++;
+      this.maxHeldPolls = Math.max(this.maxHeldPolls, this.heldPolls);
+      try {
+        await this.waitForChange(tx);
+      } finally {
+        this.heldPolls--;
+      }
+    }
     return ok({ result: tx.result, status: tx.status, status_msg: tx.statusMsg });
   }
 

@@ -31,7 +31,7 @@ export function pushSnapshot(duo: DuoSimulator): PushSnapshot {
     .map((p) => ({
       txid: p.txid,
       username: p.username,
-      device: p.device,
+      device: p.deviceName,
       type: p.type,
       info: p.info,
       needsCode: p.verificationCode !== null,
