@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import type { RetryOptions } from '@slack/web-api';
+import { type RetryOptions, WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
 import { DuoSecondFactor } from './src/adapters/duo/duo-second-factor.js';
 import { NanitorMetrics } from './src/adapters/nanitor/nanitor-metrics.js';
@@ -22,11 +22,12 @@ import type { Feature, FeatureDeps } from './src/feature.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
+import { Outbox } from './src/outbox/outbox.js';
+import type { SenderTuning } from './src/outbox/sender.js';
 import { createSlaFeature } from './src/sla/feature.js';
 import { TWILIO_STATUS_PATH } from './src/sla/twilio-status-route.js';
 import { createSlackApp } from './src/slack/app.js';
 import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
-import { SlackOutbox } from './src/slack/outbox.js';
 import { Responders } from './src/slack/responders.js';
 import { openDatabase } from './src/store/db.js';
 import { LeaseKeeper } from './src/store/leases.js';
@@ -43,6 +44,8 @@ export interface BotOptions {
   socketRetry?: RetryOptions;
   /** gap between two messages to one channel */
   perChannelIntervalMs?: number;
+  /** outbox sender tuning (tests shorten the poll, claim and back-off) */
+  outbox?: Partial<SenderTuning>;
   /** how long a scheduler lease lasts before another replica may take it over */
   leaseTtlMs?: number;
   /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
@@ -58,6 +61,9 @@ export interface Bot {
   deps: FeatureDeps;
   stop(): Promise<void>;
 }
+
+/** How long stop() may take before it leaves the rest to the outbox (main() exits at 5 s). */
+const STOP_BUDGET_MS = 4000;
 
 export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -78,7 +84,30 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     socketRetryConfig: options.socketRetry,
   });
   const { app } = slack;
-  const outbox = new SlackOutbox(app.client, logger, { perChannelIntervalMs: options.perChannelIntervalMs });
+  const phone = config.twilio
+    ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`, logger })
+    : null;
+  // The outbox retries and paces itself and must see every 429, so its client never retries.
+  const slackSender = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+    logger: app.logger,
+  });
+  const outbox = new Outbox({
+    db,
+    replicaId,
+    clock,
+    logger,
+    slackSender,
+    slackReader: app.client,
+    phone,
+    tuning: {
+      ...(options.perChannelIntervalMs === undefined ? {} : { slackPostIntervalMs: options.perChannelIntervalMs }),
+      ...options.outbox,
+    },
+  });
   const lease = new LeaseKeeper(db, 'scheduler', replicaId, clock, logger, options.leaseTtlMs);
   const responders = new Responders(app.client, config.slack.alertsChannel, config.slack.responders, logger);
   const deps: FeatureDeps = {
@@ -105,9 +134,6 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const hive = config.thehive;
   const ticketing = hive
     ? new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger })
-    : null;
-  const phone = config.twilio
-    ? new TwilioPhone({ ...config.twilio, statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`, logger })
     : null;
   const metrics = config.nanitor ? new NanitorMetrics({ ...config.nanitor, logger }) : null;
 
@@ -155,19 +181,37 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   for (const f of features) {
     await f.start?.();
   }
+  outbox.start();
   logger.info('secops-bot started', { port, replica: replicaId, features: features.map((f) => f.name) });
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
       logger.info('stopping');
-      await app.stop().catch((err: unknown) => logger.warn('slack stop failed', { err }));
-      const deadline = Date.now() + 3000;
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const f of [...features].reverse())
-        await f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err }));
+      // Everything below shares one budget so a SIGTERM under load ends well within 5 s; what
+      // is still queued stays in the outbox for the next start.
+      const deadline = Date.now() + STOP_BUDGET_MS;
+      const left = () => Math.max(0, deadline - Date.now());
+      // Stop taking work first: no new connections (requests already in progress may finish).
+      const httpClosed = http.close().catch((err: unknown) => logger.warn('http close failed', { err }));
+      await Promise.race([
+        app.stop().catch((err: unknown) => logger.warn('slack stop failed', { err })),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ]);
+      while (inFlight > 0 && left() > 2000) await new Promise((r) => setTimeout(r, 20));
+      await Promise.race([
+        Promise.allSettled(
+          [...features]
+            .reverse()
+            .map((f) =>
+              f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err })),
+            ),
+        ),
+        new Promise((r) => setTimeout(r, Math.max(0, left() - 1500)).unref()),
+      ]);
+      await outbox.stop(Math.max(0, left() - 500));
       await lease.stop();
-      await http.close();
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, left()).unref())]);
       await db.destroy();
       logger.info('stopped');
     })();
@@ -176,7 +220,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   return { port, replicaId, deps, stop };
 }
 
-async function main(): Promise<void> {
+/** The process entry point; tests run it in a child process with `options` (short tunings). */
+export async function main(options: Omit<BotOptions, 'logger'> = {}): Promise<void> {
   loadDotEnv();
   let config: Config;
   try {
@@ -198,7 +243,7 @@ async function main(): Promise<void> {
   });
   let bot: Bot;
   try {
-    bot = await createBot(config, { logger });
+    bot = await createBot(config, { ...options, logger });
   } catch (err) {
     logger.error('start-up failed', { err });
     process.exit(1);

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
 import type { ConfirmPolicy } from '../core/confirm/policy.js';
 import type { Clock, SecondFactorPort } from '../core/ports.js';
-import type { SlackOutbox } from '../slack/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 import type { DuoStateStore } from './duo-states.js';
 import type { IgnoreRuleStore } from './ignore-rule-store.js';
 import type { KnexConfirmationRepo } from './repository.js';
@@ -12,7 +12,7 @@ export interface ConfirmContext {
   repo: KnexConfirmationRepo;
   duoStates: DuoStateStore;
   rules: IgnoreRuleStore;
-  outbox: SlackOutbox;
+  outbox: Outbox;
   slack: WebClient;
   secondFactor: SecondFactorPort | null;
   policy: ConfirmPolicy;
