@@ -31,7 +31,7 @@ import type { Db } from '../store/db.js';
 import type { StormFolder } from './folding.js';
 import { OutboxRepository } from './repository.js';
 import { DEFAULT_TUNING, OutboxSender, type RefHandlers, type SenderTuning } from './sender.js';
-import { phoneTransport, slackTransport } from './transports.js';
+import { phoneTransport, slackTransport, type Transport } from './transports.js';
 import type { OutboxMessage, OutboxRow, SendResult, SlackPayload } from './types.js';
 
 export interface PostedMessage {
@@ -50,6 +50,8 @@ export interface OutboxOptions {
   slackReader: WebClient;
   phone: PhonePort | null;
   tuning?: Partial<SenderTuning>;
+  /** replaces the Slack transport (unit tests of a domain's rows without a Slack) */
+  slackTransport?: Transport;
 }
 
 /** How long post()/update() wait for their row before giving the caller an error (the row stays queued). */
@@ -76,7 +78,7 @@ export class Outbox {
       clock: o.clock,
       logger: o.logger,
       transports: {
-        slack: o.slackSender ? slackTransport(o.slackSender) : undefined,
+        slack: o.slackTransport ?? (o.slackSender ? slackTransport(o.slackSender) : undefined),
         phone: o.phone ? phoneTransport(o.phone) : undefined,
       },
       handlers: this.handlers,
@@ -133,6 +135,15 @@ export class Outbox {
   async dmChannel(userId: string): Promise<string> {
     const res = await this.o.slackReader.conversations.open({ users: userId });
     return res.channel!.id!;
+  }
+
+  /** Resolves once nothing is pending or in flight (tests, the bench). */
+  async drained(timeoutMs = 10_000): Promise<void> {
+    for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+      if ((await this.repo.depth()) === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the outbox did not drain');
   }
 
   depth(): Promise<number> {

@@ -40,8 +40,10 @@ export interface SenderTuning {
   pollMs: number;
   /** how long a claim lasts; a sender that has not marked its row by then is taken to be dead */
   claimTtlMs: number;
-  /** attempts before a row is given up (429s do not count) */
+  /** attempts before a Slack row is given up (429s do not count) */
   maxAttempts: number;
+  /** attempts before an SMS or call is given up and reported (Twilio: only failures that surely did not reach it are retried) */
+  maxPhoneAttempts: number;
   /** first retry wait; doubles per attempt up to maxBackoffMs */
   backoffMs: number;
   maxBackoffMs: number;
@@ -59,6 +61,7 @@ export const DEFAULT_TUNING: SenderTuning = {
   pollMs: 250,
   claimTtlMs: 60_000,
   maxAttempts: 12,
+  maxPhoneAttempts: 3,
   backoffMs: 1000,
   maxBackoffMs: 60_000,
   slackPostIntervalMs: 1000,
@@ -301,7 +304,9 @@ export class OutboxSender {
       const state = this.lanes.get(laneKey(row.kind, row.lane));
       if (state) state.nextAt = Math.max(state.nextAt, Date.now() + (failure.retryAfterMs ?? 1000));
     }
-    if (failure.kind === 'transient' && (rateLimited || row.attempts < this.d.tuning.maxAttempts)) {
+    const phone = row.kind === 'sms' || row.kind === 'call';
+    const budget = phone ? this.d.tuning.maxPhoneAttempts : this.d.tuning.maxAttempts;
+    if (failure.kind === 'transient' && (rateLimited || row.attempts < budget)) {
       const backoff = Math.min(
         this.d.tuning.backoffMs * 2 ** Math.max(0, row.attempts - 1),
         this.d.tuning.maxBackoffMs,
