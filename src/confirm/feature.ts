@@ -32,6 +32,7 @@ export interface ConfirmFeatureOptions {
 
 const STOP_WAIT_MS = 2000;
 const TIMEOUT_CONCURRENCY = 8;
+const BACKLOG_CHECK_MS = 1000;
 /** How long the `test` DM waits for its question to be delivered before answering. */
 const TEST_DM_WAIT_MS = 5000;
 const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
@@ -107,6 +108,13 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     }
   };
 
+  /** The outbox depth, read at most once a second: cheap under a burst of intake. */
+  let depth = { value: 0, at: 0 };
+  const backlogFull = async () => {
+    if (Date.now() - depth.at > BACKLOG_CHECK_MS) depth = { value: await deps.outbox.depth(), at: Date.now() };
+    return depth.value >= deps.config.policy.delivery.maxBacklog;
+  };
+
   const intake = async (input: IntakeInput): Promise<IntakeResult> => {
     const { alert, created } = await repo.create(input, deps.clock.now().getTime());
     if (created) runInBackground('processing a new alert', () => processAlert(ctx, alert));
@@ -136,7 +144,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
       registerConfirmListeners(app, ctx, track);
     },
     registerHttp(http) {
-      registerConfirmRoutes(http, { ctx, db: deps.db, apiToken: deps.config.apiToken, intake });
+      registerConfirmRoutes(http, { ctx, db: deps.db, apiToken: deps.config.apiToken, intake, backlogFull });
     },
     async start() {
       logger.info(
