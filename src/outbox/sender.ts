@@ -51,7 +51,7 @@ export interface SenderTuning {
   slackPostIntervalMs: number;
   /** gap between two updates in one channel */
   slackUpdateIntervalMs: number;
-  /** gap between two SMS or calls to one number */
+  /** gap between two SMS or calls to one number (a long-code number takes about one a second) */
   phoneIntervalMs: number;
   /** sends in flight at once, over all lanes */
   maxInFlight: number;
@@ -66,7 +66,7 @@ export const DEFAULT_TUNING: SenderTuning = {
   maxBackoffMs: 60_000,
   slackPostIntervalMs: 1000,
   slackUpdateIntervalMs: 300,
-  phoneIntervalMs: 0,
+  phoneIntervalMs: 1000,
   maxInFlight: 32,
 };
 

@@ -39,8 +39,11 @@ export interface OutboxMessage {
    * or an update of a message that may not be posted yet), `order` only waits.
    */
   after?: { key: string; as: 'thread_ts' | 'ts' | 'order' };
-  /** rows of one fold group may be folded into one summary per lane in a storm */
-  fold?: 'sla_notice' | 'page';
+  /**
+   * rows of one fold group may be folded into one summary per lane in a storm (`summary`
+   * marks the summary itself)
+   */
+  fold?: 'sla_notice' | 'page' | 'summary';
 }
 
 export interface OutboxRow {

@@ -187,10 +187,14 @@ export class SlaNotifier {
     if (await this.d.outbox.enqueue(trx, row)) return;
     if (await this.d.outbox.repo.replacePending(trx, row.key, row.payload)) return;
     const notice = await this.d.outbox.repo.byKey(trx, row.key);
-    if (!notice || notice.status === 'folded' || notice.status === 'failed' || notice.status === 'superseded') {
-      // Folded into the storm summary (or never deliverable): the summary and /hive list cover it.
+    if (notice?.status === 'folded') {
+      // Folded into a storm summary: its own notice again at this tier (folded again if the storm goes on).
+      await trx('outbox')
+        .where({ id: notice.id, status: 'folded' })
+        .update({ status: 'pending', payload: JSON.stringify(row.payload), next_attempt_at: now });
       return;
     }
+    if (!notice || notice.status === 'failed' || notice.status === 'superseded') return;
     await this.d.outbox.repo.supersedeUpdates(trx, row.key);
     await this.d.outbox.enqueue(trx, {
       kind: 'slack_update',
