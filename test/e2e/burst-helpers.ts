@@ -41,6 +41,7 @@ export class BotProcess {
     private readonly store: TestStore,
     readonly port: number,
     private readonly options: Record<string, unknown>,
+    private readonly extraEnv: Record<string, string> = {},
   ) {}
 
   get url(): string {
@@ -55,6 +56,7 @@ export class BotProcess {
       API_TOKEN: TOKEN,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       TEST_BOT_OPTIONS: JSON.stringify({ host: '127.0.0.1', leaseTtlMs: 3000, ...this.options }),
+      ...this.extraEnv,
     };
     this.child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/bot-process.ts'], {
       env,
@@ -75,6 +77,10 @@ export class BotProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`bot did not become healthy:\n${this.output}`);
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
   }
 
   async kill9(): Promise<void> {

@@ -95,11 +95,14 @@ describe('SLA under failures, and Twilio status callbacks', () => {
       'the page of the dead sender',
     );
     assert.match(sms.body, /re-sent after a restart/);
-    const row = await h.bot.deps
-      .db('outbox')
-      .where({ idem_key: `test:${id}:dead-sender` })
-      .first();
-    assert.equal(row.status, 'sent');
+    // The simulator saw the SMS a moment before the sender recorded it.
+    const row = await eventually(async () => {
+      const r = await h.bot.deps
+        .db('outbox')
+        .where({ idem_key: `test:${id}:dead-sender` })
+        .first();
+      return r.status === 'sent' && r;
+    }, 3000);
     assert.equal(row.claimed_by, h.bot.replicaId);
     assert.equal(Number(row.attempts), 2);
     sims.hive.closeAlert(id);

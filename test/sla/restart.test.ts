@@ -70,7 +70,13 @@ oncall:
       // repeat it, marked as a repeat (at least once; test/e2e/crash-under-load.test.ts).
       const peek = openDatabase(store.url);
       try {
-        await eventually(async () => (await peek('outbox').where({ kind: 'sms', status: 'sent' })).length === 1, 5000);
+        await eventually(
+          async () =>
+            (await peek('outbox').where({ kind: 'sms', status: 'sent' }).andWhere('idem_key', 'like', `sla:${id}:%`))
+              .length === 1,
+          15_000,
+          'the SMS recorded as sent',
+        );
       } finally {
         await peek.destroy();
       }
