@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import type { App } from '@slack/bolt';
 import { type RetryOptions, WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
 import { DuoSecondFactor } from './src/adapters/duo/duo-second-factor.js';
@@ -50,6 +51,8 @@ export interface BotOptions {
   leaseTtlMs?: number;
   /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
   confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs'>;
+  /** how long start-up waits for Slack before going on without it (default 10 s) */
+  slackStartWaitMs?: number;
   /** identifies this replica in leases and logs */
   replicaId?: string;
 }
@@ -176,12 +179,19 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   for (const f of features) f.registerHttp?.(http);
 
   const port = await http.listen(config.port, options.host);
-  await app.start();
+  // Paging must not depend on Slack: the store, lease, schedulers and the outbox start whether
+  // or not Slack answers; Slack connects in the background (its messages wait in the outbox).
+  const slackWatch = watchSlack(app, slack.connection, logger);
   await lease.start();
   for (const f of features) {
     await f.start?.();
   }
   outbox.start();
+  // Returns once Slack is connected, as before, unless Slack stays away: then it goes on without it.
+  await Promise.race([
+    slackWatch.connected,
+    new Promise((r) => setTimeout(r, options.slackStartWaitMs ?? SLACK_START_WAIT_MS).unref()),
+  ]);
   logger.info('secops-bot started', { port, replica: replicaId, features: features.map((f) => f.name) });
 
   let stopping: Promise<void> | null = null;
@@ -194,6 +204,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       const left = () => Math.max(0, deadline - Date.now());
       // Stop taking work first: no new connections (requests already in progress may finish).
       const httpClosed = http.close().catch((err: unknown) => logger.warn('http close failed', { err }));
+      slackWatch.stop();
       await Promise.race([
         app.stop().catch((err: unknown) => logger.warn('slack stop failed', { err })),
         new Promise((r) => setTimeout(r, 1000).unref()),
@@ -218,6 +229,69 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     return stopping;
   };
   return { port, replicaId, deps, stop };
+}
+
+/** How often one line says why Slack is unreachable, while it is. */
+const SLACK_REPORT_MS = 60_000;
+/** How long start-up waits for Slack before going on without it (paging never waits for it). */
+const SLACK_START_WAIT_MS = 10_000;
+
+/**
+ * Starts Bolt until it connects, without holding up the rest of the bot, and while Slack is
+ * unreachable says once a minute why (DNS, refused, a rejected token), from a direct probe: the
+ * socket client's own retries only say "fetch failed".
+ */
+function watchSlack(app: App, connection: () => string, logger: Logger): { connected: Promise<void>; stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  const start = async () => {
+    while (!stopped) {
+      try {
+        await app.start();
+        return;
+      } catch (err) {
+        logger.error('slack: could not connect; retrying', { component: 'slack', cause: slackCause(err) });
+        await new Promise((r) => setTimeout(r, 5000).unref());
+      }
+    }
+  };
+  const connected = start();
+  const report = async () => {
+    if (stopped || connection() === 'connected') return;
+    const cause = await app.client.auth.test().then(
+      () => 'the Web API answers, but the Socket Mode connection is down (check SLACK_APP_TOKEN)',
+      (err: unknown) => slackCause(err),
+    );
+    logger.error(`slack: unreachable; SMS and calls still go out, Slack messages wait in the outbox: ${cause}`, {
+      component: 'slack',
+    });
+  };
+  timer = setInterval(() => void report(), SLACK_REPORT_MS);
+  timer.unref();
+  return {
+    connected,
+    stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+/** The one cause an operator can act on, from the error chain. */
+function slackCause(err: unknown): string {
+  const seen = new Set<unknown>();
+  for (
+    let e = err as { code?: string; message?: string; cause?: unknown; data?: { error?: string } } | undefined;
+    e && !seen.has(e);
+    e = e.cause as typeof e
+  ) {
+    seen.add(e);
+    if (e.data?.error) return `Slack refused the bot token (SLACK_BOT_TOKEN): ${e.data.error}`;
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `DNS lookup failed (${e.code}) for SLACK_API_URL`;
+    if (e.code === 'ECONNREFUSED') return 'connection refused by SLACK_API_URL';
+    if (e.code === 'ETIMEDOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') return 'connection to SLACK_API_URL timed out';
+  }
+  return String((err as Error)?.message ?? err).slice(0, 200);
 }
 
 /** The process entry point; tests run it in a child process with `options` (short tunings). */

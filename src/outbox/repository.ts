@@ -235,18 +235,18 @@ export class OutboxRepository {
     return Number(r?.n ?? 0);
   }
 
-  async countPendingFold(lane: string, fold: string, now: number): Promise<number> {
+  async countPendingFold(lane: string, kind: OutboxKind, fold: string, now: number): Promise<number> {
     const r = await this.db('outbox')
-      .where({ lane, fold, status: 'pending' })
+      .where({ lane, kind, fold, status: 'pending' })
       .andWhere('next_attempt_at', '<=', now)
       .count({ n: '*' })
       .first();
     return Number(r?.n ?? 0);
   }
 
-  async pendingFold(lane: string, fold: string, now: number, limit: number): Promise<OutboxRow[]> {
+  async pendingFold(lane: string, kind: OutboxKind, fold: string, now: number, limit: number): Promise<OutboxRow[]> {
     const rows: Row[] = await this.db('outbox')
-      .where({ lane, fold, status: 'pending' })
+      .where({ lane, kind, fold, status: 'pending' })
       .andWhere('next_attempt_at', '<=', now)
       .orderBy('id', 'asc')
       .limit(limit);

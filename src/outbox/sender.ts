@@ -71,6 +71,8 @@ export const DEFAULT_TUNING: SenderTuning = {
 };
 
 const HEADS_PER_TICK = 500;
+/** While Slack cannot be reached at all, each lane probes this many back-off steps apart. */
+const UNREACHABLE_BACKOFF = 5;
 const RESENT_NOTE = 're-sent after a restart: an earlier copy may have arrived';
 
 export interface SenderDeps {
@@ -306,15 +308,26 @@ export class OutboxSender {
     }
     const phone = row.kind === 'sms' || row.kind === 'call';
     const budget = phone ? this.d.tuning.maxPhoneAttempts : this.d.tuning.maxAttempts;
-    if (failure.kind === 'transient' && (rateLimited || row.attempts < budget)) {
+    const uncounted = failure.kind === 'transient' && (rateLimited || failure.uncounted === true);
+    if (failure.kind === 'transient' && (uncounted || row.attempts < budget)) {
       const backoff = Math.min(
         this.d.tuning.backoffMs * 2 ** Math.max(0, row.attempts - 1),
         this.d.tuning.maxBackoffMs,
       );
-      const waitMs = rateLimited ? (failure.retryAfterMs ?? 1000) : backoff;
+      const unreachable = !rateLimited && uncounted;
+      const waitMs = rateLimited
+        ? (failure.retryAfterMs ?? 1000)
+        : unreachable
+          ? Math.min(this.d.tuning.backoffMs * UNREACHABLE_BACKOFF, this.d.tuning.maxBackoffMs)
+          : backoff;
+      if (unreachable) {
+        // One probe per lane while the vendor is away, not one per queued row.
+        const state = this.lanes.get(laneKey(row.kind, row.lane));
+        if (state) state.nextAt = Math.max(state.nextAt, Date.now() + waitMs);
+      }
       log.warn('outbox: send failed; will retry', { error: failure.error, attempt: row.attempts, waitMs });
-      // A 429 says nothing about the message, so it does not use up one of the row's attempts.
-      await this.d.repo.retryLater(row, this.d.replicaId, this.now() + waitMs, failure.error, !rateLimited);
+      // A 429 or an unreachable Slack says nothing about the message: no attempt is used up.
+      await this.d.repo.retryLater(row, this.d.replicaId, this.now() + waitMs, failure.error, !uncounted);
       return;
     }
     log.error('outbox: gave up on a message', { error: failure.error, attempts: row.attempts, kind: row.kind });

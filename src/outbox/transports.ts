@@ -65,7 +65,10 @@ function classifySlack(err: unknown) {
     // A wrong or revoked token is fixed by an operator; keep the row until then (bounded attempts).
     return { kind: 'transient' as const, error: `Slack: ${slackError}` };
   }
-  return { kind: 'transient' as const, error: String(e.message ?? err).slice(0, 300) };
+  // No answer from Slack at all (DNS, refused, reset): an outage, not a bad message. The row waits
+  // for Slack without using up its attempts, so a long outage delays messages but loses none.
+  const unreached = e.code === 'slack_webapi_request_error';
+  return { kind: 'transient' as const, error: String(e.message ?? err).slice(0, 300), uncounted: unreached };
 }
 
 /**

@@ -76,7 +76,8 @@ export interface SendResult {
 
 /** How a send failed, as the sender decides what to do next. */
 export type SendFailure =
-  | { kind: 'transient'; error: string; retryAfterMs?: number }
+  /** `uncounted`: the vendor was not reached at all (DNS, refused), so the row keeps its attempts */
+  | { kind: 'transient'; error: string; retryAfterMs?: number; uncounted?: boolean }
   | { kind: 'permanent'; error: string };
 
 export class SendError extends Error {

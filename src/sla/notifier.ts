@@ -237,7 +237,7 @@ export class SlaNotifier {
       to: recipient,
       payload: { text: sms ? smsBody(facts) : spokenText(facts, alert.firedLabel ?? `tier ${tier + 1}`) },
       ref: `sla.notification:${id}`,
-      ...(sms ? { fold: 'page' as const } : {}),
+      fold: 'page',
     };
   }
 

@@ -29,9 +29,9 @@ export class SlaStormFolder implements StormFolder {
   async maybeFold(row: OutboxRow, now: number): Promise<boolean> {
     const threshold = row.fold === 'sla_notice' ? this.d.policy.foldNoticesAfter : this.d.policy.foldPagesAfter;
     if (row.fold !== 'sla_notice' && row.fold !== 'page') return false;
-    const due = await this.d.outbox.repo.countPendingFold(row.lane, row.fold, now);
+    const due = await this.d.outbox.repo.countPendingFold(row.lane, row.kind, row.fold, now);
     if (due <= threshold) return false;
-    const rows = await this.d.outbox.repo.pendingFold(row.lane, row.fold, now, FOLD_BATCH);
+    const rows = await this.d.outbox.repo.pendingFold(row.lane, row.kind, row.fold, now, FOLD_BATCH);
     const folded = await this.d.db.transaction(async (trx) => {
       const n = await this.d.outbox.repo.markFolded(
         trx,
@@ -48,7 +48,7 @@ export class SlaStormFolder implements StormFolder {
             .where({ method: 'slack', status: 'queued' })
             .update({ status: 'sent', error: 'folded into the storm summary', updated_at: now });
         }
-      } else await this.pageSummary(trx, rows, row.lane, now);
+      } else await this.pageSummary(trx, rows, row.kind === 'call' ? 'call' : 'sms', row.lane, now);
       return n;
     });
     this.d.logger.warn('SLA storm: folded messages into one summary', {
@@ -119,13 +119,24 @@ export class SlaStormFolder implements StormFolder {
     return { text };
   }
 
-  /** One SMS for several pages to one number; each folded page counts as sent with it. */
-  private async pageSummary(trx: Knex.Transaction, rows: OutboxRow[], phone: string, now: number): Promise<void> {
-    const texts = rows.map((r) => (r.payload as { text: string }).text.replace(/^SecOps SLA: /, ''));
-    const listed = texts.slice(0, SMS_LISTED).join(' | ');
-    const more = texts.length > SMS_LISTED ? ` | +${texts.length - SMS_LISTED} more` : '';
-    const text = `SecOps SLA: ${rows.length} alerts past SLA: ${listed}${more}. See Slack (/hive list).`.slice(0, 1500);
-    await this.d.outbox.enqueue(trx, { kind: 'sms', key: `sla:pages:${phone}:${now}`, to: phone, payload: { text } });
+  /** One SMS (or one call) for several pages to one number; each folded page counts as sent with it. */
+  private async pageSummary(
+    trx: Knex.Transaction,
+    rows: OutboxRow[],
+    kind: 'sms' | 'call',
+    phone: string,
+    now: number,
+  ): Promise<void> {
+    let text: string;
+    if (kind === 'sms') {
+      const texts = rows.map((r) => (r.payload as { text: string }).text.replace(/^SecOps SLA: /, ''));
+      const listed = texts.slice(0, SMS_LISTED).join(' | ');
+      const more = texts.length > SMS_LISTED ? ` | +${texts.length - SMS_LISTED} more` : '';
+      text = `SecOps SLA: ${rows.length} alerts past SLA: ${listed}${more}. See Slack (/hive list).`.slice(0, 1500);
+    } else {
+      text = `This is the security operations bot. ${rows.length} TheHive alerts are past their SLA. Please check Slack and use hive list.`;
+    }
+    await this.d.outbox.enqueue(trx, { kind, key: `sla:pages:${kind}:${phone}:${now}`, to: phone, payload: { text } });
     const ids = rows.flatMap((r) => (r.ref?.startsWith('sla.notification:') ? [Number(r.ref.split(':')[1])] : []));
     if (ids.length) {
       await trx('sla_notifications')

@@ -126,7 +126,7 @@ describe('SLA escalation end to end (real Bolt, real twilio, simulators)', { con
         const n = noticeOf(h.sim, id).notice;
         return n && new RegExp(`case #${caseNumber}`).test(JSON.stringify(n.blocks)) ? n : undefined;
       },
-      3000,
+      8000,
       'notice updated with the case',
     );
     assert.match(JSON.stringify(updated.blocks), /\/cases\/[^"]+\/details/);

@@ -243,7 +243,7 @@ export interface DeliveryPolicy {
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   maxBacklog: 5000,
   foldNoticesAfter: 5,
-  foldPagesAfter: 3,
+  foldPagesAfter: 2,
 };
 
 export function validateDeliveryPolicy(p: DeliveryPolicy): string[] {
