@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import type { RetryOptions } from '@slack/web-api';
+import type { App } from '@slack/bolt';
+import { type RetryOptions, WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
 import { NanitorMetrics } from './src/adapters/nanitor/nanitor-metrics.js';
 import { TheHiveTicketing } from './src/adapters/thehive/thehive-client.js';
@@ -30,15 +31,21 @@ import { countSlackCalls } from './src/metrics/slack-calls.js';
 import { pendingConfirmationsIn } from './src/metrics/sources.js';
 import { createOnCallFeature } from './src/oncall/feature.js';
 import { TWILIO_GATHER_PATH } from './src/oncall/twilio-routes.js';
+import { Outbox } from './src/outbox/outbox.js';
+import type { SenderTuning } from './src/outbox/sender.js';
 import { createSlaFeature } from './src/sla/feature.js';
 import { TWILIO_STATUS_PATH } from './src/sla/twilio-status-route.js';
 import { createSlackApp } from './src/slack/app.js';
 import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
-import { SlackOutbox } from './src/slack/outbox.js';
 import { Responders } from './src/slack/responders.js';
 import { nodeVersionProblem } from './src/startup/node-version.js';
 import { pagingWarnings } from './src/startup/paging-reach.js';
-import { explainSlackAuthError, slackAuthErrorOf, slackUnreachableOf } from './src/startup/slack-errors.js';
+import {
+  explainSlackAuthError,
+  type SlackTokens,
+  slackAuthErrorOf,
+  slackUnreachableOf,
+} from './src/startup/slack-errors.js';
 import { explainStartupFailure, watchSlackReachability } from './src/startup/startup-failure.js';
 import { openDatabase } from './src/store/db.js';
 import { LeaseKeeper } from './src/store/leases.js';
@@ -55,12 +62,16 @@ export interface BotOptions {
   socketRetry?: RetryOptions;
   /** gap between two messages to one channel */
   perChannelIntervalMs?: number;
+  /** outbox sender tuning (tests shorten the poll, claim and back-off) */
+  outbox?: Partial<SenderTuning>;
   /** overrides LEASE_TTL_SECONDS (tests: shorter) */
   leaseTtlMs?: number;
   /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
   confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'retryDelaysMs' | 'pushTuning'>;
   /** bound on one Duo auth_status long poll (tests: short) */
   duoStatusTimeoutMs?: number;
+  /** how long start-up waits for Slack before going on without it (default 10 s) */
+  slackStartWaitMs?: number;
   /** identifies this replica in leases and logs */
   replicaId?: string;
   /** Home tab publishing pace (tests and the bench shorten the debounce) */
@@ -74,6 +85,9 @@ export interface Bot {
   deps: FeatureDeps;
   stop(): Promise<void>;
 }
+
+/** How long stop() may take before it leaves the rest to the outbox (main() exits at 5 s). */
+const STOP_BUDGET_MS = 4000;
 
 export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -102,7 +116,37 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     socketRetryConfig: options.socketRetry,
   });
   const { app } = slack;
-  const outbox = new SlackOutbox(app.client, logger, { perChannelIntervalMs: options.perChannelIntervalMs });
+  const phone = config.twilio
+    ? measurePhone(
+        new (await import('./src/adapters/twilio/twilio-phone.js')).TwilioPhone({
+          ...config.twilio,
+          statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
+          gatherUrl: `${config.publicUrl}${TWILIO_GATHER_PATH}`,
+          logger,
+        }),
+      )
+    : null;
+  // The outbox retries and paces itself and must see every 429, so its client never retries.
+  const slackSender = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+    logger: app.logger,
+  });
+  const outbox = new Outbox({
+    db,
+    replicaId,
+    clock,
+    logger,
+    slackSender,
+    slackReader: app.client,
+    phone,
+    tuning: {
+      ...(options.perChannelIntervalMs === undefined ? {} : { slackPostIntervalMs: options.perChannelIntervalMs }),
+      ...options.outbox,
+    },
+  });
   const lease = new LeaseKeeper(db, 'scheduler', replicaId, clock, logger, options.leaseTtlMs ?? config.leaseTtlMs);
   const responders = new Responders(app.client, config.slack.alertsChannel, config.slack.responders, logger);
   const deps: FeatureDeps = {
@@ -139,16 +183,6 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const hive = config.thehive;
   const ticketing = hive
     ? measureTicketing(new TheHiveTicketing({ ...hive, organisation: hive.organisation ?? undefined, logger }))
-    : null;
-  const phone = config.twilio
-    ? measurePhone(
-        new (await import('./src/adapters/twilio/twilio-phone.js')).TwilioPhone({
-          ...config.twilio,
-          statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
-          gatherUrl: `${config.publicUrl}${TWILIO_GATHER_PATH}`,
-          logger,
-        }),
-      )
     : null;
   const metrics = config.nanitor ? measureNanitor(new NanitorMetrics({ ...config.nanitor, logger })) : null;
 
@@ -203,16 +237,25 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   registerMetricsRoute(http, config.metricsToken);
   const removeMetricSources = addMetricSources({
     pendingConfirmations: pendingConfirmationsIn(db),
+    outboxDepth: () => outbox.depth(),
     leases: () => ({ [lease.name]: lease.isHeld() }),
   });
   for (const f of features) f.registerHttp?.(http);
 
   const port = await http.listen(config.port, options.host);
-  await app.start();
+  // Paging must not depend on Slack: the store, lease, schedulers and the outbox start whether
+  // or not Slack answers; Slack connects in the background (its messages wait in the outbox).
+  const slackWatch = watchSlack(app, slack.connection, logger, config.slack);
   await lease.start();
   for (const f of features) {
     await f.start?.();
   }
+  outbox.start();
+  // Returns once Slack is connected, as before, unless Slack stays away: then it goes on without it.
+  await Promise.race([
+    slackWatch.connected,
+    new Promise((r) => setTimeout(r, options.slackStartWaitMs ?? SLACK_START_WAIT_MS).unref()),
+  ]);
   logger.info('secops-bot started', {
     port,
     replica: replicaId,
@@ -226,15 +269,33 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const stop = () => {
     stopping ??= (async () => {
       logger.info('stopping');
-      await app.stop().catch((err: unknown) => logger.warn('slack stop failed', { err }));
-      const deadline = Date.now() + 3000;
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const f of [...features].reverse())
-        await f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err }));
+      // Everything below shares one budget so a SIGTERM under load ends well within 5 s; what
+      // is still queued stays in the outbox for the next start.
+      const deadline = Date.now() + STOP_BUDGET_MS;
+      const left = () => Math.max(0, deadline - Date.now());
+      // Stop taking work first: no new connections (requests already in progress may finish).
+      const httpClosed = http.close().catch((err: unknown) => logger.warn('http close failed', { err }));
+      slackWatch.stop();
+      await Promise.race([
+        app.stop().catch((err: unknown) => logger.warn('slack stop failed', { err })),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ]);
+      while (inFlight > 0 && left() > 2000) await new Promise((r) => setTimeout(r, 20));
+      await Promise.race([
+        Promise.allSettled(
+          [...features]
+            .reverse()
+            .map((f) =>
+              f.stop?.().catch((err: unknown) => logger.warn('feature stop failed', { feature: f.name, err })),
+            ),
+        ),
+        new Promise((r) => setTimeout(r, Math.max(0, left() - 1500)).unref()),
+      ]);
+      await outbox.stop(Math.max(0, left() - 500));
       await lease.stop();
       removeMetricSources();
       duoPush?.close();
-      await http.close();
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, left()).unref())]);
       await db.destroy();
       logger.info('stopped');
     })();
@@ -243,7 +304,78 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   return { port, replicaId, deps, stop };
 }
 
-async function main(): Promise<void> {
+/** How often one line says why Slack is unreachable, while it is. */
+const SLACK_REPORT_MS = 60_000;
+/** How long start-up waits for Slack before going on without it (paging never waits for it). */
+const SLACK_START_WAIT_MS = 10_000;
+
+/**
+ * Starts Bolt until it connects, without holding up the rest of the bot, and while Slack is
+ * unreachable says once a minute why (DNS, refused, a rejected token), from a direct probe: the
+ * socket client's own retries only say "fetch failed".
+ */
+function watchSlack(
+  app: App,
+  connection: () => string,
+  logger: Logger,
+  tokens: SlackTokens,
+): { connected: Promise<void>; stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  const start = async () => {
+    while (!stopped) {
+      try {
+        await app.start();
+        return;
+      } catch (err) {
+        const refused = slackAuthErrorOf(err);
+        if (refused) fail(`start-up failed: ${await explainSlackAuthError(refused, tokens)}`);
+        logger.error('slack: could not connect; retrying', { component: 'slack', cause: slackCause(err) });
+        await new Promise((r) => setTimeout(r, 5000).unref());
+      }
+    }
+  };
+  const connected = start();
+  const report = async () => {
+    if (stopped || connection() === 'connected') return;
+    const cause = await app.client.auth.test().then(
+      () => 'the Web API answers, but the Socket Mode connection is down (check SLACK_APP_TOKEN)',
+      (err: unknown) => slackCause(err),
+    );
+    logger.error(`slack: unreachable; SMS and calls still go out, Slack messages wait in the outbox: ${cause}`, {
+      component: 'slack',
+    });
+  };
+  timer = setInterval(() => void report(), SLACK_REPORT_MS);
+  timer.unref();
+  return {
+    connected,
+    stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+/** The one cause an operator can act on, from the error chain. */
+function slackCause(err: unknown): string {
+  const seen = new Set<unknown>();
+  for (
+    let e = err as { code?: string; message?: string; cause?: unknown; data?: { error?: string } } | undefined;
+    e && !seen.has(e);
+    e = e.cause as typeof e
+  ) {
+    seen.add(e);
+    if (e.data?.error) return `Slack refused the bot token (SLACK_BOT_TOKEN): ${e.data.error}`;
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `DNS lookup failed (${e.code}) for SLACK_API_URL`;
+    if (e.code === 'ECONNREFUSED') return 'connection refused by SLACK_API_URL';
+    if (e.code === 'ETIMEDOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') return 'connection to SLACK_API_URL timed out';
+  }
+  return String((err as Error)?.message ?? err).slice(0, 200);
+}
+
+/** The process entry point; tests run it in a child process with `options` (short tunings). */
+export async function main(options: Omit<BotOptions, 'logger'> = {}): Promise<void> {
   const tooOld = nodeVersionProblem(process.versions.node);
   if (tooOld) fail(tooOld);
   let config: Config;
@@ -266,7 +398,7 @@ async function main(): Promise<void> {
   let bot: Bot;
   const stopWatching = watchSlackReachability(config.slack.apiUrl, logger);
   try {
-    bot = await createBot(config, { logger });
+    bot = await createBot(config, { ...options, logger });
   } catch (err) {
     if (err instanceof SchemaError) fail(`start-up failed: database schema: ${err.message}`);
     const line = await explainStartupFailure(err, config);

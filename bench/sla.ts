@@ -20,13 +20,13 @@ import { TheHiveTicketing } from '../src/adapters/thehive/thehive-client.js';
 import { systemClock } from '../src/core/ports.js';
 import { DEFAULT_SLA_POLICY } from '../src/core/sla/policy.js';
 import { silentLogger } from '../src/log.js';
+import { Outbox } from '../src/outbox/outbox.js';
 import { SlackSimulator } from '../src/sandbox/slack/index.js';
 import { TheHiveSimulator } from '../src/sandbox/thehive/thehive-simulator.js';
 import { TwilioSimulator } from '../src/sandbox/twilio/twilio-simulator.js';
 import { SlaMonitor } from '../src/sla/monitor.js';
 import { SlaNotifier } from '../src/sla/notifier.js';
 import { SlaRepository } from '../src/sla/repository.js';
-import { SlackOutbox } from '../src/slack/outbox.js';
 import { openDatabase } from '../src/store/db.js';
 import { LeaseKeeper } from '../src/store/leases.js';
 import { migrateLatest } from '../src/store/migrate.js';
@@ -76,7 +76,16 @@ async function inProcess(hive: TheHiveSimulator, dir: string): Promise<void> {
   const repo = new SlaRepository(db);
   const lease = new LeaseKeeper(db, 'scheduler', 'bench', systemClock, logger, 60_000);
   await lease.start();
-  const outbox = new SlackOutbox(new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/api/' }), logger);
+  const client = new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/api/' });
+  const outbox = new Outbox({
+    db,
+    replicaId: 'bench',
+    clock: systemClock,
+    logger,
+    slackSender: client,
+    slackReader: client,
+    phone: null,
+  });
   const policy = DEFAULT_SLA_POLICY;
   const oncall = { primary: [], seniors: [] };
   const retry = { attempts: 1, baseMs: 1 };

@@ -5,8 +5,8 @@ import type { Config } from './config/env.js';
 import type { DigestInput } from './core/digest/index.js';
 import type { Clock } from './core/ports.js';
 import type { HttpServer } from './http/server.js';
+import type { Outbox } from './outbox/outbox.js';
 import type { DmHandler } from './slack/listeners/direct-messages.js';
-import type { SlackOutbox } from './slack/outbox.js';
 import type { Responders } from './slack/responders.js';
 import type { Db } from './store/db.js';
 import type { LeaseKeeper } from './store/leases.js';
@@ -19,8 +19,8 @@ export interface FeatureDeps {
   clock: Clock;
   /** Web API client for reads (users.info, …) */
   slack: WebClient;
-  /** paced, rate-limit-aware sending */
-  outbox: SlackOutbox;
+  /** every message the bot sends on its own initiative: a row first (src/outbox/outbox.ts) */
+  outbox: Outbox;
   /** held by exactly one replica: only that one runs schedulers and pollers */
   lease: LeaseKeeper;
   /** who may promote, snooze and manage rules */

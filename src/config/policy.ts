@@ -13,14 +13,17 @@ import { DEFAULT_ONCALL_POLICY, validateOnCallPolicy } from '../core/oncall/poli
 import type { OnCallPolicy } from '../core/oncall/rotation.js';
 import type { Severity } from '../core/ports.js';
 import {
+  DEFAULT_DELIVERY_POLICY,
   DEFAULT_ON_CALL,
   DEFAULT_SLA_POLICY,
+  type DeliveryPolicy,
   isE164,
   NOTIFY_METHODS,
   type NotifyMethod,
   type OnCall,
   type SlaPolicy,
   type SlaTier,
+  validateDeliveryPolicy,
   validateOnCall,
   validateSlaPolicy,
 } from '../core/sla/policy.js';
@@ -33,6 +36,7 @@ export interface Policy {
   digest: DigestThresholds;
   /** people, rotation and seniors by name (issue 10); `oncall` keeps the resolved numbers */
   onCallPolicy: OnCallPolicy;
+  delivery: DeliveryPolicy;
 }
 
 export function defaultPolicy(): Policy {
@@ -42,6 +46,7 @@ export function defaultPolicy(): Policy {
     oncall: DEFAULT_ON_CALL,
     digest: DEFAULT_DIGEST_THRESHOLDS,
     onCallPolicy: DEFAULT_ONCALL_POLICY,
+    delivery: DEFAULT_DELIVERY_POLICY,
   });
 }
 
@@ -76,7 +81,7 @@ function parsePolicy(doc: unknown, source: string): Policy {
   };
   const policy = defaultPolicy();
   const root = object(doc, 'policy', fail);
-  onlyKeys(root, ['confirm', 'sla', 'oncall', 'digest'], '', fail);
+  onlyKeys(root, ['confirm', 'sla', 'oncall', 'digest', 'delivery'], '', fail);
 
   if (root.confirm !== undefined) {
     const c = object(root.confirm, 'confirm', fail);
@@ -129,7 +134,18 @@ function parsePolicy(doc: unknown, source: string): Policy {
     }
   }
 
+  if (root.delivery !== undefined) {
+    const d = object(root.delivery, 'delivery', fail);
+    onlyKeys(d, ['max_backlog', 'fold_notices_after', 'fold_pages_after'], 'delivery', fail);
+    if (d.max_backlog !== undefined) policy.delivery.maxBacklog = number(d.max_backlog, 'delivery.max_backlog', fail);
+    if (d.fold_notices_after !== undefined)
+      policy.delivery.foldNoticesAfter = number(d.fold_notices_after, 'delivery.fold_notices_after', fail);
+    if (d.fold_pages_after !== undefined)
+      policy.delivery.foldPagesAfter = number(d.fold_pages_after, 'delivery.fold_pages_after', fail);
+  }
+
   const problems = [
+    ...validateDeliveryPolicy(policy.delivery),
     ...validateConfirmPolicy(policy.confirm),
     ...validateSlaPolicy(policy.sla),
     ...validateOnCall(policy.oncall),

@@ -10,7 +10,7 @@ import { withTimeout } from '../with-timeout.js';
 import { verifyMessage } from './blocks.js';
 import { COMMENT_WINDOW_MS, type ConfirmContext, verifyWindowMs } from './context.js';
 import { newDuoState } from './duo-states.js';
-import { closeAsk, postComment, say } from './escalation.js';
+import { closeAsk, queueComment, say } from './escalation.js';
 import { moveAlert, viewOf } from './transitions.js';
 import type { ConfirmAlert } from './types.js';
 
@@ -205,9 +205,9 @@ export async function takeComment(
   const now = ctx.clock.now().getTime();
   const alert = await ctx.repo.awaitingComment(userId, now);
   if (!alert || text.trim() === '') return false;
-  if (!(await ctx.repo.attachComment(alert.id, text.slice(0, 3000), now))) return false;
+  const comment = text.slice(0, 3000);
+  if (!(await ctx.repo.attachComment(alert.id, comment, now, queueComment(ctx, alert, comment)))) return false;
   await ctx.repo.audit(alert.id, userId, 'commented', { length: text.length }, now);
   await say(ctx, channel, `Thanks, I've added that to the report for the security team (alert #${alert.id}).`);
-  await postComment(ctx, alert.id);
   return true;
 }

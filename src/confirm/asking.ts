@@ -1,14 +1,13 @@
 /**
  * From an alert to one question in the user's DM: resolve who it is, honour their ignore rules,
- * then claim and send the single DM.
+ * then ask, with the single DM queued in the outbox in the same transaction.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { findMatchingRule } from '../core/confirm/ignore-rules.js';
 import { computeDeadline } from '../core/confirm/policy.js';
-import { askMessage } from './blocks.js';
 import type { ConfirmContext } from './context.js';
 import { duoUsernameFor } from './duo-username.js';
-import { closeAsk, postComment, postEscalation } from './escalation.js';
+import { askRow, commentRow, escalationRows } from './escalation.js';
 import { isSlackUserId } from './intake-validation.js';
 import { moveAlert } from './transitions.js';
 import type { ConfirmAlert } from './types.js';
@@ -41,16 +40,13 @@ async function resolveUser(ctx: ConfirmContext, ref: string): Promise<Resolved> 
 }
 
 /**
- * Moves a `new` alert on: escalated (unknown user), ignored (a rule matched) or asked (then DM).
- * Also finishes what a dead process or a failed Slack call left: an asked alert without its DM,
- * an unposted escalation, the user's unposted explanation.
+ * Moves a `new` alert on: escalated (unknown user), ignored (a rule matched) or asked, with its
+ * question DM queued in the same transaction. Also queues what an earlier version claimed and
+ * never sent (released by the upgrade migration).
  */
 export async function processAlert(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
-  if (alert.status === 'asked') return askUser(ctx, alert);
-  if (alert.status === 'escalated') {
-    // An unclaimed escalation's post ends with the explanation's, so one pass tries each once.
-    return alert.escalationClaimedAt === null ? postEscalation(ctx, alert) : postComment(ctx, alert.id);
-  }
+  if (alert.status === 'asked' && alert.dmClaimedAt === null) return queueLegacyDm(ctx, alert);
+  if (alert.status === 'escalated') return queueLegacyEscalation(ctx, alert);
   if (alert.status !== 'new') return;
   const who = await resolveWithRetry(ctx, alert);
   if (who === null) return;
@@ -64,17 +60,54 @@ export async function processAlert(ctx: ConfirmContext, alert: ConfirmAlert): Pr
     await moveAlert(ctx, alert, { type: 'muted', ruleId: rule.id }, { userId: who.userId, ruleId: rule.id });
     return;
   }
-  const moved = await moveAlert(
+  const dmChannel = await openDm(ctx, alert, who.userId);
+  if (dmChannel === null) return;
+  await moveAlert(
     ctx,
     alert,
     { type: 'user_resolved' },
     {
       userId: who.userId,
+      dmChannel,
       duoUsername: duoUsernameFor(who.email, ctx.duoUsernameFrom, who.name),
       deadline: computeDeadline(now, ctx.policy).getTime(),
     },
   );
-  if (moved.ok) await askUser(ctx, moved.alert);
+}
+
+/** The DM channel is opened before the alert is asked, so the question is queued with the status. */
+async function openDm(ctx: ConfirmContext, alert: ConfirmAlert, userId: string): Promise<string | null> {
+  try {
+    return await withSlackRetry(ctx, 'conversations.open', alert.id, () => ctx.outbox.dmChannel(userId));
+  } catch (err) {
+    ctx.logger.error('confirm: could not open the DM; the periodic sweep will retry', { alert: alert.id, err });
+    return null;
+  }
+}
+
+async function queueLegacyDm(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
+  if (!alert.userId) return;
+  const channel = alert.dmChannel ?? (await openDm(ctx, alert, alert.userId));
+  if (channel === null) return;
+  const asked = { ...alert, dmChannel: channel };
+  await ctx.repo.markQueued(alert.id, 'dm_claimed_at', ctx.clock.now().getTime(), async (trx) => {
+    await trx('confirm_alerts').where({ id: alert.id }).update({ dm_channel: channel });
+    await ctx.outbox.enqueue(trx, askRow(asked, channel));
+  });
+}
+
+async function queueLegacyEscalation(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
+  const now = ctx.clock.now().getTime();
+  if (alert.escalationClaimedAt === null) {
+    await ctx.repo.markQueued(alert.id, 'escalation_claimed_at', now, async (trx) => {
+      for (const row of escalationRows(ctx, alert)) await ctx.outbox.enqueue(trx, row);
+    });
+  }
+  if (alert.comment !== null && alert.commentPostedAt === null) {
+    await ctx.repo.markQueued(alert.id, 'comment_posted_at', now, async (trx) => {
+      await ctx.outbox.enqueue(trx, commentRow(ctx, alert, alert.comment!));
+    });
+  }
 }
 
 /** A Retry-After longer than this is left to the next periodic sweep instead of holding the work up. */
@@ -117,32 +150,5 @@ async function resolveWithRetry(ctx: ConfirmContext, alert: ConfirmAlert): Promi
   } catch (err) {
     ctx.logger.error('confirm: could not resolve the user; the periodic sweep will retry', { alert: alert.id, err });
     return null;
-  }
-}
-
-/**
- * Sends the one question for this alert. The claim (dm_claimed_at) is taken before posting, so
- * a restart or a second replica never sends a second DM. If the process dies between the claim
- * and the post, the DM is not re-sent (at most once): the alert stays `asked` and its deadline
- * escalates it as no_response, with a note that delivery was not confirmed. A failure before the
- * claim (opening the DM channel) leaves it unclaimed, so the periodic sweep tries again.
- */
-async function askUser(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
-  const now = ctx.clock.now().getTime();
-  if (!alert.userId || alert.dmClaimedAt !== null) return;
-  try {
-    const userId = alert.userId;
-    const channel = await withSlackRetry(ctx, 'conversations.open', alert.id, () => ctx.outbox.dmChannel(userId));
-    if (!(await ctx.repo.claimDm(alert.id, channel, now))) return;
-    const posted = await ctx.outbox.post({ channel, ...askMessage(alert) });
-    await ctx.repo.dmSent(alert.id, posted.channel, posted.ts, now);
-    // Answered before we learnt the message's ts: take its buttons away now.
-    const current = await ctx.repo.get(alert.id);
-    if (current && current.status !== 'asked' && current.status !== 'verifying') {
-      await closeAsk(ctx, current, 'Answered');
-    }
-  } catch (err) {
-    ctx.logger.error('confirm: the DM could not be sent', { alert: alert.id, err });
-    await ctx.repo.auditOnce(alert.id, 'system', 'dm_failed', { error: String(err) }, now);
   }
 }

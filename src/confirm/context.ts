@@ -4,7 +4,7 @@ import type { DuoUsernameFrom } from '../config/env.js';
 import type { ConfirmPolicy } from '../core/confirm/policy.js';
 import type { Clock, PushSecondFactorPort, SecondFactorPort } from '../core/ports.js';
 import type { HomeSignals } from '../feature.js';
-import type { SlackOutbox } from '../slack/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 import type { DuoStateStore } from './duo-states.js';
 import type { IgnoreRuleStore } from './ignore-rule-store.js';
 import type { PushTuning } from './push/push-runner.js';
@@ -16,7 +16,7 @@ export interface ConfirmContext {
   repo: KnexConfirmationRepo;
   duoStates: DuoStateStore;
   rules: IgnoreRuleStore;
-  outbox: SlackOutbox;
+  outbox: Outbox;
   slack: WebClient;
   secondFactor: SecondFactorPort | null;
   /** Duo Push (Auth API); null when DUO_AUTH_API_* is not set */

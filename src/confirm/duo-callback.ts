@@ -123,8 +123,8 @@ async function fail(
     { outcomeDetail: detail },
   );
   if (!moved.ok) return { status: 409, title: 'Nothing to do', message: moved.message };
-  // moveAlert has already tried the channel post; say it reached the team only if it did.
-  const told = (await ctx.repo.get(alert.id))?.escalationTs != null;
+  // The escalation is queued in the outbox with the status, which delivers it (retrying as needed).
+  const told = (await ctx.repo.get(alert.id))?.escalationClaimedAt != null;
   return { status: 403, title: 'Not verified', message: `${what} ${told ? TOLD : NOT_TOLD_YET}` };
 }
 

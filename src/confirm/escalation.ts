@@ -1,13 +1,19 @@
 /**
- * Telling the security channel, and then the user, about an escalated alert. The channel post
- * is claimed in the database first so a second replica or a sweep never posts it twice; a failed
- * post gives the claim back for the next periodic sweep. The user is told the team knows only
- * after the post succeeded.
+ * What the confirmation flow sends, as outbox rows: the question DM, the security channel's
+ * escalation, the user's "the team knows" DM, the explanation in the escalation's thread and the
+ * question's buttons taken away. Rows are queued in the transaction of the status change that
+ * needs them (see transitions.ts), so a crash can never leave a change without its message; the
+ * outbox delivers each at least once. Results come back through the handlers registered here.
  */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { EscalationReason } from '../core/confirm/state-machine.js';
-import { answeredMessage, commentReply, escalationMessage } from './blocks.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { OutboxMessage } from '../outbox/types.js';
+import { appendAudit } from '../store/audit.js';
+import { answeredMessage, askMessage, commentReply, escalationMessage } from './blocks.js';
 import { COMMENT_WINDOW_MS, type ConfirmContext } from './context.js';
-import type { ConfirmAlert } from './types.js';
+import { alertSubject, type ConfirmAlert } from './types.js';
 
 const TOLD_USER: Record<EscalationReason, string | null> = {
   denied:
@@ -28,100 +34,155 @@ const OUTCOME: Record<EscalationReason, string> = {
   unknown_user: 'Escalated',
 };
 
-export async function postEscalation(ctx: ConfirmContext, alert: ConfirmAlert): Promise<void> {
-  const now = ctx.clock.now().getTime();
-  if (!(await ctx.repo.claimEscalation(alert.id, now))) return;
+export const keys = {
+  dm: (id: number) => `confirm:${id}:dm`,
+  escalation: (id: number) => `confirm:${id}:escalation`,
+  told: (id: number) => `confirm:${id}:told`,
+  comment: (id: number) => `confirm:${id}:comment`,
+  close: (id: number, outcome: string) =>
+    `confirm:${id}:close:${createHash('sha256').update(outcome).digest('hex').slice(0, 12)}`,
+};
+
+/** The one question DM of an asked alert. */
+export function askRow(alert: ConfirmAlert, dmChannel: string): OutboxMessage {
+  return {
+    kind: 'slack_post',
+    key: keys.dm(alert.id),
+    to: dmChannel,
+    payload: askMessage(alert),
+    ref: `confirm.dm:${alert.id}`,
+  };
+}
+
+/** The channel post of an escalated alert, then (only after it) the user's note and the closed question. */
+export function escalationRows(ctx: ConfirmContext, alert: ConfirmAlert): OutboxMessage[] {
   const reason = alert.escalationReason ?? 'denied';
-  const log = ctx.logger.child({ alert: alert.id });
-  let ts: string;
-  try {
-    ({ ts } = await ctx.outbox.post({ channel: ctx.escalationChannel, ...escalationMessage(alert) }));
-  } catch (err) {
-    log.error('confirm: escalation could not be posted; the periodic sweep will retry it', { err });
-    await escalationFailed(ctx, alert, err, now);
-    return;
-  }
-  try {
-    await ctx.repo.setEscalationTs(alert.id, ts);
-    await ctx.repo.audit(alert.id, 'system', 'escalation_posted', { channel: ctx.escalationChannel, ts, reason }, now);
-  } catch (err) {
-    // The post landed; keep the claim so it is never posted twice, even though its ts is lost.
-    log.error('confirm: escalation posted, but recording it failed', { err, ts });
-  }
+  const rows: OutboxMessage[] = [
+    {
+      kind: 'slack_post',
+      key: keys.escalation(alert.id),
+      to: ctx.escalationChannel,
+      payload: escalationMessage(alert),
+      ref: `confirm.escalation:${alert.id}`,
+    },
+  ];
   if (alert.userId && alert.dmChannel) {
     const told = TOLD_USER[reason];
-    if (told) await say(ctx, alert.dmChannel, `${told} (alert #${alert.id})`);
-    await closeAsk(ctx, alert, OUTCOME[reason]);
-  }
-  await postComment(ctx, alert.id);
-}
-
-/**
- * Gives the claim back so the lease holder's periodic sweep retries the post. The audit row and
- * the user's notice are written for the first failure only, not once per sweep.
- */
-async function escalationFailed(ctx: ConfirmContext, alert: ConfirmAlert, err: unknown, now: number): Promise<void> {
-  const first = await ctx.repo.auditOnce(alert.id, 'system', 'escalation_failed', { error: String(err) }, now);
-  await ctx.repo.releaseEscalation(alert.id);
-  if (!first || !alert.userId || !alert.dmChannel) return;
-  await say(
-    ctx,
-    alert.dmChannel,
-    `I couldn't reach the security team's channel just now; I'll keep trying. If it is urgent, please contact the security team directly (alert #${alert.id}).`,
-  );
-  await closeAsk(ctx, alert, ':warning: Not yet delivered to the security team; retrying');
-}
-
-/**
- * Posts the user's explanation into the escalation thread once both exist (either may come first).
- * Claimed first so it is posted at most once; a post Slack refused gives the claim back for the
- * periodic sweep, a post that landed keeps it even if recording it fails.
- */
-export async function postComment(ctx: ConfirmContext, alertId: number): Promise<void> {
-  const now = ctx.clock.now().getTime();
-  if (!(await ctx.repo.claimCommentPost(alertId, now))) return;
-  let alert: ConfirmAlert;
-  try {
-    alert = (await ctx.repo.get(alertId))!;
-    await ctx.outbox.post({
-      channel: ctx.escalationChannel,
-      thread_ts: alert.escalationTs!,
-      text: commentReply(alert.userId!, alert.comment!),
-    });
-  } catch (err) {
-    ctx.logger.error('confirm: explanation could not be posted; the periodic sweep will retry it', {
-      alert: alertId,
-      err,
-    });
-    try {
-      await ctx.repo.auditOnce(alertId, 'system', 'comment_failed', { error: String(err) }, now);
-    } finally {
-      // Nothing was posted: released even if the audit write failed, or it would never be retried.
-      await ctx.repo.releaseCommentPost(alertId, now);
+    if (told) {
+      rows.push({
+        kind: 'slack_post',
+        key: keys.told(alert.id),
+        to: alert.dmChannel,
+        payload: { text: `${told} (alert #${alert.id})` },
+        after: { key: keys.escalation(alert.id), as: 'order' },
+      });
     }
-    return;
+    rows.push(closeRow(alert, OUTCOME[reason]));
   }
-  try {
-    await ctx.repo.audit(alertId, alert.userId ?? 'system', 'comment_posted', { ts: alert.escalationTs }, now);
-  } catch (err) {
-    ctx.logger.error('confirm: explanation posted, but recording it failed', { alert: alertId, err });
-  }
+  return rows;
 }
 
-export async function say(ctx: ConfirmContext, channel: string, text: string): Promise<void> {
-  try {
-    await ctx.outbox.post({ channel, text });
-  } catch (err) {
-    ctx.logger.warn('confirm: DM failed', { channel, err });
-  }
+/** The explanation as a reply in the escalation's thread, whenever that is posted. */
+export function commentRow(ctx: ConfirmContext, alert: ConfirmAlert, comment: string): OutboxMessage {
+  return {
+    kind: 'slack_post',
+    key: keys.comment(alert.id),
+    to: ctx.escalationChannel,
+    payload: { text: commentReply(alert.userId!, comment) },
+    ref: `confirm.comment:${alert.id}`,
+    after: { key: keys.escalation(alert.id), as: 'thread_ts' },
+  };
+}
+
+/** For attachComment: queues the explanation with the comment, in its transaction. */
+export const queueComment =
+  (ctx: ConfirmContext, alert: ConfirmAlert, comment: string) =>
+  async (trx: Knex.Transaction): Promise<void> => {
+    await ctx.outbox.enqueue(trx, commentRow(ctx, alert, comment));
+  };
+
+function closeRow(alert: ConfirmAlert, outcome: string): OutboxMessage {
+  return {
+    kind: 'slack_update',
+    key: keys.close(alert.id, outcome),
+    to: alert.dmChannel!,
+    payload: answeredMessage(alert, outcome),
+    after: { key: keys.dm(alert.id), as: 'ts' },
+  };
 }
 
 /** Replaces the buttons of the original question with what happened, so nobody clicks a stale one. */
 export async function closeAsk(ctx: ConfirmContext, alert: ConfirmAlert, outcome: string): Promise<void> {
-  if (!alert.dmChannel || !alert.dmTs) return;
+  if (!alert.dmChannel) return;
   try {
-    await ctx.outbox.update({ channel: alert.dmChannel, ts: alert.dmTs, ...answeredMessage(alert, outcome) });
+    await ctx.outbox.send(closeRow(alert, outcome));
   } catch (err) {
-    ctx.logger.warn('confirm: could not update the question message', { alert: alert.id, err });
+    ctx.logger.warn('confirm: could not queue the question update', { alert: alert.id, err });
   }
+}
+
+/** A DM nothing depends on (a thank-you, a "got it"): queued, not awaited. */
+export async function say(ctx: ConfirmContext, channel: string, text: string): Promise<void> {
+  try {
+    await ctx.outbox.send({ kind: 'slack_post', key: `confirm:note:${randomUUID()}`, to: channel, payload: { text } });
+  } catch (err) {
+    ctx.logger.warn('confirm: could not queue a DM', { channel, err });
+  }
+}
+
+const audit = (trx: Knex.Transaction, id: string, action: string, details: Record<string, unknown>, now: Date) =>
+  appendAudit(trx, {
+    at: now,
+    actor: 'system',
+    action: `confirm.${action}`,
+    subject: alertSubject(Number(id)),
+    details,
+  });
+
+/** What each delivered or abandoned confirmation message records on its alert. */
+export function registerConfirmOutbox(outbox: Outbox, ctx: Pick<ConfirmContext, 'clock' | 'escalationChannel'>): void {
+  outbox.register('confirm.dm', {
+    async sent(trx, id, result) {
+      await trx('confirm_alerts').where({ id }).update({ dm_ts: result.id, dm_channel: result.channel });
+      await audit(trx, id, 'dm_sent', { channel: result.channel, ts: result.id }, ctx.clock.now());
+    },
+    async gaveUp(trx, id, error) {
+      // The deadline escalates it as no_response, saying the DM was never delivered.
+      await audit(trx, id, 'dm_failed', { error }, ctx.clock.now());
+    },
+  });
+  outbox.register('confirm.escalation', {
+    async sent(trx, id, result) {
+      await trx('confirm_alerts').where({ id }).update({ escalation_ts: result.id });
+      const row = await trx('confirm_alerts').where({ id }).first('escalation_reason');
+      await audit(
+        trx,
+        id,
+        'escalation_posted',
+        { channel: result.channel, ts: result.id, reason: row?.escalation_reason ?? null },
+        ctx.clock.now(),
+      );
+    },
+    async gaveUp(trx, id, error, row) {
+      await audit(trx, id, 'escalation_failed', { error }, ctx.clock.now());
+      const alert = await trx('confirm_alerts').where({ id }).first('dm_channel');
+      if (!alert?.dm_channel) return;
+      await outbox.enqueue(trx, {
+        kind: 'slack_post',
+        key: `${row.key}:undelivered`,
+        to: String(alert.dm_channel),
+        payload: {
+          text: `I couldn't reach the security team's channel; if it is urgent, please contact the security team directly (alert #${id}).`,
+        },
+      });
+    },
+  });
+  outbox.register('confirm.comment', {
+    async sent(trx, id, result) {
+      await audit(trx, id, 'comment_posted', { ts: result.id }, ctx.clock.now());
+    },
+    async gaveUp(trx, id, error) {
+      await audit(trx, id, 'comment_failed', { error }, ctx.clock.now());
+    },
+  });
 }

@@ -9,6 +9,7 @@ import { processAlert } from './asking.js';
 import type { ConfirmContext } from './context.js';
 import { DeadlineScheduler } from './deadline-scheduler.js';
 import { DuoStateStore } from './duo-states.js';
+import { keys, registerConfirmOutbox } from './escalation.js';
 import { registerConfirmRoutes } from './http-routes.js';
 import { IgnoreRuleStore } from './ignore-rule-store.js';
 import { PushPoller } from './push/push-poller.js';
@@ -42,7 +43,11 @@ export interface ConfirmFeatureOptions {
   retryDelaysMs?: readonly number[];
 }
 
-const STOP_WAIT_MS = 3000;
+const STOP_WAIT_MS = 2000;
+const TIMEOUT_CONCURRENCY = 8;
+const BACKLOG_CHECK_MS = 1000;
+/** How long the `test` DM waits for its question to be delivered before answering. */
+const TEST_DM_WAIT_MS = 5000;
 const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
 const DEFAULT_RETRY_DELAYS_MS = [250, 1000, 4000];
 
@@ -103,10 +108,23 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     void track(work()).catch((err: unknown) => logger.error(`confirm: ${what} failed`, { err }));
   };
 
+  registerConfirmOutbox(deps.outbox, ctx);
+
+  /**
+   * Time-outs only write their status and queue their escalation (the outbox posts it), so a
+   * slow channel holds none of them up; a few run at once to keep a burst short.
+   */
   const fireDue = async (now: Date) => {
-    for (const alert of await repo.due(now.getTime())) {
-      const patch = alert.dmTs ? {} : { outcomeDetail: 'the question DM was never confirmed as delivered' };
-      await track(moveAlert(ctx, alert, { type: 'timed_out' }, patch));
+    const due = await repo.due(now.getTime());
+    for (let i = 0; i < due.length; i += TIMEOUT_CONCURRENCY) {
+      await Promise.all(
+        due.slice(i, i + TIMEOUT_CONCURRENCY).map((alert) => {
+          const patch = alert.dmTs ? {} : { outcomeDetail: 'the question DM was never confirmed as delivered' };
+          return track(moveAlert(ctx, alert, { type: 'timed_out' }, patch)).catch((err: unknown) =>
+            logger.error('confirm: time-out failed', { alert: alert.id, err }),
+          );
+        }),
+      );
     }
   };
 
@@ -128,6 +146,13 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     }
   };
 
+  /** The outbox depth, read at most once a second: cheap under a burst of intake. */
+  let depth = { value: 0, at: 0 };
+  const backlogFull = async () => {
+    if (Date.now() - depth.at > BACKLOG_CHECK_MS) depth = { value: await deps.outbox.depth(), at: Date.now() };
+    return depth.value >= deps.config.policy.delivery.maxBacklog;
+  };
+
   const intake = async (input: IntakeInput): Promise<IntakeResult> => {
     const { alert, created } = await repo.create(input, deps.clock.now().getTime());
     if (created) runInBackground('processing a new alert', () => processAlert(ctx, alert));
@@ -138,7 +163,14 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
   const raiseTestAlert = async (input: IntakeInput): Promise<ConfirmAlert> => {
     const { alert, created } = await repo.create(input, deps.clock.now().getTime());
     if (created) await track(processAlert(ctx, alert));
-    return (await repo.get(alert.id)) ?? alert;
+    const deadline = Date.now() + TEST_DM_WAIT_MS;
+    for (;;) {
+      const current = (await repo.get(alert.id)) ?? alert;
+      if (current.status !== 'asked' || current.dmTs || Date.now() > deadline) return current;
+      const row = await deps.outbox.repo.byKey(deps.db, keys.dm(alert.id));
+      if (!row || row.status === 'failed') return current;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   };
 
   return {
@@ -151,7 +183,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
       registerConfirmListeners(app, ctx, track);
     },
     registerHttp(http) {
-      registerConfirmRoutes(http, { ctx, db: deps.db, apiToken: deps.config.apiToken, intake });
+      registerConfirmRoutes(http, { ctx, db: deps.db, apiToken: deps.config.apiToken, intake, backlogFull });
     },
     async start() {
       const mode = ctx.policy.secondFactor ?? 'auto';

@@ -16,7 +16,12 @@ export interface ConfirmRoutesDeps {
   db: Db;
   apiToken: string | null;
   intake(input: IntakeInput): Promise<IntakeResult>;
+  /** true while the outbox holds more than the policy's delivery.max_backlog */
+  backlogFull(): Promise<boolean>;
 }
+
+/** What a client is told to wait before retrying (same dedupe_key) when we push back. */
+const RETRY_AFTER_S = '5';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -48,15 +53,35 @@ export function registerConfirmRoutes(http: HttpServer, deps: ConfirmRoutesDeps)
   http.route('POST', '/api/alerts', async (req) => {
     const refused = guard(req);
     if (refused) return refused;
+    // Read outside the try: an oversized body is the server's 413, closing the connection.
+    const raw = await req.body();
     let body: unknown;
     try {
-      body = JSON.parse((await req.body()).toString('utf8'));
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
       return { status: 400, body: { error: 'body is not valid JSON' } };
     }
     const checked = validateAlertBody(body);
     if (!checked.ok) return { status: 400, body: { error: checked.message } };
-    const result = await deps.intake(checked.input);
+    let result: IntakeResult;
+    try {
+      if (await deps.backlogFull()) {
+        return {
+          status: 429,
+          headers: { 'retry-after': RETRY_AFTER_S },
+          body: { error: 'too many alerts waiting to be delivered; retry later with the same dedupe_key' },
+        };
+      }
+      result = await deps.intake(checked.input);
+    } catch (err) {
+      // Intake only writes to the database: a failure here is the store being unreachable.
+      deps.ctx.logger.error('confirm: intake failed; answering 503', { err });
+      return {
+        status: 503,
+        headers: { 'retry-after': RETRY_AFTER_S },
+        body: { error: 'the database is unavailable; retry later with the same dedupe_key' },
+      };
+    }
     return { status: result.created ? 201 : 200, body: { id: result.id, status: result.status } };
   });
 

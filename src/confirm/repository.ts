@@ -3,6 +3,7 @@
  * the caller read, written together with its audit row in one transaction, so a double click,
  * a replayed callback, a second replica or a restart applies a transition at most once.
  */
+import type { Knex } from 'knex';
 import type { Transition } from '../core/confirm/state-machine.js';
 import { appendAudit } from '../store/audit.js';
 import { type Db, isUniqueViolation } from '../store/db.js';
@@ -10,7 +11,7 @@ import { type AlertSource, alertSubject, type ConfirmAlert, type IntakeInput } f
 
 type Row = Record<string, unknown>;
 type Applied = Extract<Transition, { ok: true }>;
-type AlertPatch = Partial<
+export type AlertPatch = Partial<
   Pick<
     ConfirmAlert,
     'userId' | 'duoUsername' | 'deadline' | 'ruleId' | 'outcomeDetail' | 'commentUntil' | 'dmChannel' | 'dmTs'
@@ -121,11 +122,26 @@ export class KnexConfirmationRepo {
    * Applies a transition the state machine allowed, only if the alert is still in `t.from`.
    * Returns false when someone else moved it first (the caller then re-reads and answers).
    */
-  async apply(alert: ConfirmAlert, t: Applied, now: number, patch: AlertPatch = {}): Promise<boolean> {
+  async apply(
+    alert: ConfirmAlert,
+    t: Applied,
+    now: number,
+    patch: AlertPatch = {},
+    queued: { dm: boolean; escalation: boolean } = { dm: false, escalation: false },
+    also: (trx: Knex.Transaction) => Promise<void> = async () => {},
+  ): Promise<boolean> {
     return this.db.transaction(async (trx) => {
       const changed = await trx('confirm_alerts')
         .where({ id: alert.id, status: t.from })
-        .update({ ...patchColumns(patch), status: t.to, escalation_reason: t.reason, updated_at: now });
+        .update({
+          ...patchColumns(patch),
+          status: t.to,
+          escalation_reason: t.reason,
+          updated_at: now,
+          // The *_claimed_at columns now say "its outbox row is queued" (set with the row).
+          ...(queued.dm ? { dm_claimed_at: now } : {}),
+          ...(queued.escalation ? { escalation_claimed_at: now } : {}),
+        });
       if (changed !== 1) return false;
       await appendAudit(trx, {
         at: new Date(now),
@@ -134,6 +150,7 @@ export class KnexConfirmationRepo {
         subject: alertSubject(alert.id),
         details: { event: t.audit.action, from: t.from, to: t.to, why: t.reason, ...t.audit.details },
       });
+      await also(trx);
       return true;
     });
   }
@@ -147,50 +164,6 @@ export class KnexConfirmationRepo {
       subject: alertSubject(id),
       details,
     });
-  }
-
-  /**
-   * Claims the one DM of an asked alert; only the caller that gets true may post it. The DM
-   * channel is stored with the claim: a quick click may arrive before the post returns.
-   */
-  async claimDm(id: number, channel: string, now: number): Promise<boolean> {
-    const n = await this.db('confirm_alerts')
-      .where({ id })
-      .whereIn('status', OPEN_STATUSES)
-      .whereNull('dm_claimed_at')
-      .update({ dm_claimed_at: now, dm_channel: channel });
-    return n === 1;
-  }
-
-  /** Records the posted DM and its audit row in one commit. */
-  async dmSent(id: number, channel: string, ts: string, now: number): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await trx('confirm_alerts').where({ id }).update({ dm_ts: ts });
-      await appendAudit(trx, {
-        at: new Date(now),
-        actor: 'system',
-        action: 'confirm.dm_sent',
-        subject: alertSubject(id),
-        details: { channel, ts },
-      });
-    });
-  }
-
-  /** Claims the one channel post of an escalated alert. */
-  async claimEscalation(id: number, now: number): Promise<boolean> {
-    const n = await this.db('confirm_alerts')
-      .where({ id, status: 'escalated' })
-      .whereNull('escalation_claimed_at')
-      .update({ escalation_claimed_at: now });
-    return n === 1;
-  }
-
-  /** Gives the claim back after a failed post, so the periodic sweep tries again; never after a post landed. */
-  async releaseEscalation(id: number): Promise<void> {
-    await this.db('confirm_alerts')
-      .where({ id, status: 'escalated' })
-      .whereNull('escalation_ts')
-      .update({ escalation_claimed_at: null });
   }
 
   /**
@@ -212,40 +185,47 @@ export class KnexConfirmationRepo {
     return true;
   }
 
-  async setEscalationTs(id: number, ts: string): Promise<void> {
-    await this.db('confirm_alerts').where({ id }).update({ escalation_ts: ts });
-  }
-
-  /** Stores the user's explanation once, if the window is still open. */
-  async attachComment(id: number, comment: string, now: number): Promise<boolean> {
-    const n = await this.db('confirm_alerts')
-      .where({ id })
-      .whereNull('comment')
-      .andWhere('comment_until', '>', now)
-      .update({ comment });
-    return n === 1;
+  /**
+   * Stores the user's explanation once, if the window is still open, and queues its post into the
+   * escalation's thread (`also`) in the same transaction; comment_posted_at says it is queued.
+   */
+  async attachComment(
+    id: number,
+    comment: string,
+    now: number,
+    also: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const n = await trx('confirm_alerts')
+        .where({ id })
+        .whereNull('comment')
+        .andWhere('comment_until', '>', now)
+        .update({ comment, comment_posted_at: now });
+      if (n !== 1) return false;
+      await also(trx);
+      return true;
+    });
   }
 
   /**
-   * Claims posting the comment into the escalation thread (needs both the comment and the thread).
-   * comment_posted_at is the claim: it is set before the post, so a second caller never posts it too.
+   * Marks a message queued after the fact (an alert a previous version claimed and never sent),
+   * with the row in the same transaction. False when someone else queued it first.
    */
-  async claimCommentPost(id: number, now: number): Promise<boolean> {
-    const n = await this.db('confirm_alerts')
-      .where({ id })
-      .whereNotNull('comment')
-      .whereNotNull('escalation_ts')
-      .whereNull('comment_posted_at')
-      .update({ comment_posted_at: now });
-    return n === 1;
-  }
-
-  /**
-   * Gives back the claim taken at `claimedAt` after Slack refused the post, so the periodic sweep
-   * tries again. Only for a post known not to have landed; a post that landed keeps its claim.
-   */
-  async releaseCommentPost(id: number, claimedAt: number): Promise<void> {
-    await this.db('confirm_alerts').where({ id, comment_posted_at: claimedAt }).update({ comment_posted_at: null });
+  async markQueued(
+    id: number,
+    column: 'dm_claimed_at' | 'escalation_claimed_at' | 'comment_posted_at',
+    now: number,
+    also: (trx: Knex.Transaction) => Promise<void>,
+  ): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const n = await trx('confirm_alerts')
+        .where({ id })
+        .whereNull(column)
+        .update({ [column]: now });
+      if (n !== 1) return false;
+      await also(trx);
+      return true;
+    });
   }
 
   /** The user's escalated alert still waiting for an explanation, newest first. */
@@ -274,21 +254,16 @@ export class KnexConfirmationRepo {
   }
 
   /**
-   * Work a dead process or a failed Slack call left undone: unprocessed, un-DMed, un-posted
-   * escalations, and explanations not yet posted into their escalation's thread.
+   * Work left undone: alerts still `new` (the user lookup failed or the process died), and
+   * messages an earlier version claimed but never recorded as sent (the upgrade migration
+   * released them), which are queued now.
    */
   async unfinished(limit = 500): Promise<ConfirmAlert[]> {
     const rows = await this.db('confirm_alerts')
       .where({ status: 'new' })
       .orWhere((q) => q.where({ status: 'asked' }).whereNull('dm_claimed_at'))
       .orWhere((q) => q.where({ status: 'escalated' }).whereNull('escalation_claimed_at'))
-      .orWhere((q) =>
-        q
-          .where({ status: 'escalated' })
-          .whereNotNull('comment')
-          .whereNotNull('escalation_ts')
-          .whereNull('comment_posted_at'),
-      )
+      .orWhere((q) => q.where({ status: 'escalated' }).whereNotNull('comment').whereNull('comment_posted_at'))
       .orderBy('id', 'asc')
       .limit(limit);
     return rows.map(toAlert);

@@ -10,6 +10,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './phone-retry.js';
 import { SlaRepository } from './repository.js';
 import { ResponderActions } from './responder-actions.js';
 import { registerSlaListeners } from './slack-listeners.js';
+import { SlaStormFolder } from './storm.js';
 import { registerTwilioStatusRoute } from './twilio-status-route.js';
 
 export interface SlaFeatureOptions {
@@ -52,6 +53,9 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       logger,
       retry: opts.retry ?? DEFAULT_RETRY,
     });
+    deps.outbox.setFolder(
+      new SlaStormFolder({ db, outbox: deps.outbox, policy: config.policy.delivery, clock, logger }),
+    );
     monitor = new SlaMonitor({
       db,
       repo,

@@ -141,12 +141,20 @@ export class NotificationRepository {
   }
 
   /**
-   * Twilio status callback: stored as received, and noted as the send's delivery status. The
-   * bot's own `status` (what it knows it did) is left alone.
+   * Twilio status callback: stored as received, and noted as the send's delivery status only if
+   * it moves the status forward (callbacks arrive out of order and repeat: delivered, then a late
+   * queued, must stay delivered; a final status is never replaced). The bot's own `status` (what
+   * it knows it did) is left alone.
    */
   async recordTwilioStatus(sid: string, status: string, params: Record<string, string>, now: number) {
     await this.db('sla_twilio_status').insert({ sid, status, params: JSON.stringify(params), received_at: now });
-    await this.db('sla_notifications').where({ sid }).update({ delivery_status: status, updated_at: now });
+    const current = await this.db('sla_notifications').where({ sid }).first();
+    if (!current) return null;
+    if (twilioRank(status) > twilioRank(str(current.delivery_status))) {
+      await this.db('sla_notifications')
+        .where({ sid, delivery_status: current.delivery_status ?? null })
+        .update({ delivery_status: status, updated_at: now });
+    }
     const row = await this.db('sla_notifications').where({ sid }).first();
     return row ? toNotification(row) : null;
   }
@@ -155,4 +163,31 @@ export class NotificationRepository {
     const rows: Row[] = await this.db('sla_twilio_status').where({ sid }).orderBy('id', 'asc');
     return rows.map((r) => String(r.status));
   }
+}
+
+/** How far along a Twilio message or call status is; unknown statuses sit with the first ones. */
+const TWILIO_ORDER: Record<string, number> = {
+  queued: 1,
+  accepted: 1,
+  scheduled: 1,
+  sending: 2,
+  initiated: 2,
+  sent: 3,
+  ringing: 3,
+  'in-progress': 4,
+  answered: 4,
+  delivered: 5,
+  completed: 5,
+  read: 6,
+  // A failure outranks a success: it is the one a person must hear about.
+  undelivered: 7,
+  failed: 7,
+  busy: 7,
+  'no-answer': 7,
+  canceled: 7,
+};
+
+function twilioRank(status: string | null): number {
+  if (status === null) return 0;
+  return TWILIO_ORDER[status] ?? 1;
 }

@@ -1,9 +1,12 @@
 /**
- * Sends what a fired tier claimed: the Slack notice (posted once, then updated with a thread
- * reply per later tier), SMS and calls. Each claimed row is attempted by exactly one replica;
- * Twilio hiccups are retried with backoff and a final failure is told in the alert's thread.
+ * What a fired tier sends, as outbox rows queued in the transaction that fires it: the alert's
+ * one Slack notice (posted once, then updated in place; a newer tier replaces a notice still
+ * queued instead of queueing behind it), a thread reply per later tier, and SMS and calls, each
+ * on its own lane so a page never waits for Slack. Results come back through the handlers
+ * registered here; a page given up is told in the alert's thread.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
 import { formatDuration } from '../core/duration.js';
@@ -11,33 +14,20 @@ import { escapeMrkdwn } from '../core/escape.js';
 import type { Clock, PhonePort, TicketingPort } from '../core/ports.js';
 import type { OnCall, SlaPolicy } from '../core/sla/policy.js';
 import { tierSends } from '../metrics/metrics.js';
-import type { SlackOutbox } from '../slack/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { OutboxMessage } from '../outbox/types.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { type NoticeView, noticeBlocks, noticeText, smsBody, spokenText } from './notice-blocks.js';
 import type { NotificationKey, NotificationRow } from './notification-repository.js';
-import {
-  type PhoneOutcome,
-  phoneFailureText,
-  phoneSendName,
-  type RetryPolicy,
-  type SendFailure,
-  sendWithRetry,
-} from './phone-retry.js';
+import { phoneFailureText, phoneSendName, type RetryPolicy } from './phone-retry.js';
 import type { SlaRepository } from './repository.js';
 import type { TrackedAlert } from './tracked-alert-repository.js';
-
-/** A notice claim older than this with no notice stored is taken to be from a holder that died. */
-const NOTICE_CLAIM_STALE_MS = 60_000;
-/** How long a caller that lost the notice claim waits for the winner to store it. */
-const NOTICE_WAIT_MS = 15_000;
-const NOTICE_WAIT_STEP_MS = 100;
-const METHOD_ORDER = ['slack', 'sms', 'call', 'escalate'];
 
 export interface SlaNotifierDeps {
   db: Db;
   repo: SlaRepository;
-  outbox: SlackOutbox;
+  outbox: Outbox;
   ticketing: TicketingPort;
   phone: PhonePort | null;
   oncall: OnCall;
@@ -45,19 +35,17 @@ export interface SlaNotifierDeps {
   alertsChannel: string;
   clock: Clock;
   logger: Logger;
-  retry: RetryPolicy;
+  /** kept for callers; the outbox retries (see src/outbox/sender.ts) */
+  retry?: RetryPolicy;
 }
 
-type SendOutcome = { status: 'sent'; sid?: string } | SendFailure;
+type Exec = Db | Knex.Transaction;
+
+export const noticeKey = (alertId: string) => `sla:${alertId}:notice`;
 
 export class SlaNotifier {
-  /** rows this process is sending right now: slow, not interrupted */
-  private readonly sending = new Set<number>();
-
-  constructor(private readonly d: SlaNotifierDeps) {}
-
-  sendingIds(): number[] {
-    return [...this.sending];
+  constructor(private readonly d: SlaNotifierDeps) {
+    this.registerHandlers();
   }
 
   /** Who a method reaches. Phone methods reach nobody while Twilio is off (the thread says so instead). */
@@ -95,145 +83,65 @@ export class SlaNotifier {
   }
 
   /**
-   * Sends every claimed, never-attempted notification of the alert (what this tier claimed, or what a
-   * crashed replica claimed and never tried), and says in the thread what `methods` cannot send at all.
+   * In the transaction that fired the tier (or that found rows an earlier version claimed and
+   * never sent): one outbox row per pending notification, and a line in the thread for what
+   * `methods` cannot send at all.
    */
-  async deliver(alertId: string, methods: string[]): Promise<void> {
-    await this.reportMissingPhone(alertId, methods);
-    const pending = await this.d.repo.notifications.forAlert(alertId, ['pending']);
-    pending.sort((a, b) => METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
-    for (const n of pending) {
-      const now = this.d.clock.now().getTime();
-      if (!(await this.d.repo.notifications.startAttempt(n.id, now))) continue;
-      this.sending.add(n.id);
-      try {
-        const alert = await this.d.repo.alerts.get(alertId);
-        const why = !alert
-          ? 'alert no longer tracked'
-          : alert.state !== 'open'
-            ? `alert ${alert.state}`
-            : alert.snoozedUntil !== null && alert.snoozedUntil > now
-              ? 'alert snoozed'
-              : null;
-        if (!alert || why !== null) {
-          // Claimed before a responder acted (or TheHive closed it): their word wins.
-          await this.d.repo.notifications.cancelAttempt(n.id, why ?? 'cancelled', now);
-          continue;
-        }
-        await this.send(alert, n);
-      } finally {
-        this.sending.delete(n.id);
-      }
-    }
-  }
-
-  /** Replaces the notice (if there is one) with the alert's current state. */
-  async refreshNotice(alert: TrackedAlert): Promise<void> {
-    if (!alert.noticeChannel || !alert.noticeTs) return;
-    const view = this.view(alert, this.d.clock.now().getTime());
-    await this.d.outbox.update({
-      channel: alert.noticeChannel,
-      ts: alert.noticeTs,
-      text: noticeText(view),
-      blocks: noticeBlocks(view),
-    });
-  }
-
-  /** A reply in the alert's thread, posting the notice first when no tier has posted it yet. */
-  async threadReply(alertId: string, text: string): Promise<void> {
-    const alert = await this.d.repo.alerts.get(alertId);
+  async queue(trx: Knex.Transaction, alertId: string, methods: string[]): Promise<void> {
+    const alert = await this.d.repo.alerts.get(alertId, trx);
     if (!alert) return;
-    const notice = await this.ensureNotice(alert);
-    await this.d.outbox.post({ channel: notice.channel, thread_ts: notice.ts, text });
-  }
-
-  private async send(alert: TrackedAlert, n: NotificationRow): Promise<void> {
-    const outcome: SendOutcome =
-      n.method === 'slack' ? await this.sendSlack(alert, n.tier) : await this.sendPhone(alert, n);
-    const now = this.d.clock.now().getTime();
-    tierSends.inc({ method: n.method, result: outcome.status });
-    if (outcome.status === 'sent') {
-      await this.d.repo.notifications.finishAttempt(n.id, { status: 'sent', sid: outcome.sid }, now);
-      await this.audit(alert.alertId, n, { status: 'sent', sid: outcome.sid });
-      return;
+    const now = this.now();
+    const pending = (await trx('sla_notifications').where({ alert_id: alertId, status: 'pending' })) as Record<
+      string,
+      unknown
+    >[];
+    for (const r of pending) {
+      const id = Number(r.id);
+      const tier = Number(r.tier);
+      const method = String(r.method);
+      if (method === 'slack') await this.queueNotice(trx, alert, tier, id, now);
+      else await this.d.outbox.enqueue(trx, this.pageRow(alert, id, method, String(r.recipient), tier, now));
+      await trx('sla_notifications').where({ id }).update({ status: 'queued', updated_at: now });
     }
-    const log = this.d.logger.child({ alert: alert.alertId, tier: n.tier, method: n.method });
-    log.warn('SLA notification failed', { err: outcome.error, status: outcome.status });
-    await this.d.repo.notifications.finishAttempt(
-      n.id,
-      { status: outcome.status, error: outcome.error.slice(0, 500) },
-      now,
-    );
-    await this.audit(alert.alertId, n, { status: outcome.status, error: outcome.error });
-    if (n.method === 'slack') return;
-    await this.threadReply(alert.alertId, phoneFailureText(n, outcome)).catch((e: unknown) =>
-      log.error('could not report a failed notification in Slack', { err: e }),
-    );
+    await this.reportMissingPhone(trx, alert, methods, now);
   }
 
-  /** The notice on the first Slack tier; later ones update it and say so in its thread. */
-  private async sendSlack(alert: TrackedAlert, tier: number): Promise<SendOutcome> {
-    try {
-      if (!alert.noticeTs || !alert.noticeChannel) {
-        await this.ensureNotice(alert);
-        return { status: 'sent' };
-      }
-      await this.refreshNotice(alert);
-      const label = alert.firedLabel ?? `tier ${tier + 1}`;
-      const ageMs = this.d.clock.now().getTime() - alert.createdAt;
-      await this.d.outbox.post({
-        channel: alert.noticeChannel,
-        thread_ts: alert.noticeTs,
-        text: `:rotating_light: SLA breached again: ${label}; the alert is now ${formatDuration(ageMs)} old.`,
+  /** Replaces the notice with the alert's current state (promoted, snoozed). */
+  async refreshNotice(alert: TrackedAlert): Promise<void> {
+    const view = this.view(alert, this.now());
+    const payload = { text: noticeText(view), blocks: noticeBlocks(view) };
+    const key = noticeKey(alert.alertId);
+    await this.d.db.transaction(async (trx) => {
+      const notice = await this.d.outbox.repo.byKey(trx, key);
+      if (!notice || ['failed', 'superseded', 'folded'].includes(notice.status)) return;
+      if (await this.d.outbox.repo.replacePending(trx, key, payload)) return;
+      await this.d.outbox.repo.supersedeUpdates(trx, key);
+      await this.d.outbox.enqueue(trx, {
+        kind: 'slack_update',
+        key: `${key}:refresh:${randomUUID()}`,
+        to: notice.lane,
+        payload,
+        after: { key, as: 'ts' },
       });
-      return { status: 'sent' };
-    } catch (err) {
-      return { status: 'failed', error: err instanceof Error ? err.message : String(err), tries: 1 };
-    }
-  }
-
-  /**
-   * The alert's notice, posted by exactly one caller: the others (a thread reply racing a tier,
-   * another replica) wait for the winner to store it instead of posting a second one.
-   */
-  private async ensureNotice(alert: TrackedAlert): Promise<{ channel: string; ts: string }> {
-    if (alert.noticeChannel && alert.noticeTs) return { channel: alert.noticeChannel, ts: alert.noticeTs };
-    const waitUntil = Date.now() + NOTICE_WAIT_MS;
-    for (;;) {
-      const now = this.d.clock.now().getTime();
-      if (await this.d.repo.notifications.claimNotice(alert.alertId, now, now - NOTICE_CLAIM_STALE_MS)) break;
-      const current = await this.d.repo.alerts.get(alert.alertId);
-      if (current?.noticeChannel && current.noticeTs) return { channel: current.noticeChannel, ts: current.noticeTs };
-      if (Date.now() > waitUntil)
-        throw new Error('the SLA notice is being posted by another sender that has not finished');
-      await sleep(NOTICE_WAIT_STEP_MS);
-    }
-    const view = this.view(alert, this.d.clock.now().getTime());
-    const posted = await this.d.outbox.post({
-      channel: this.d.alertsChannel,
-      text: noticeText(view),
-      blocks: noticeBlocks(view),
     });
-    await this.d.repo.notifications.setNotice(alert.alertId, posted.channel, posted.ts, this.d.clock.now().getTime());
-    return posted;
   }
 
-  private async sendPhone(alert: TrackedAlert, n: NotificationRow): Promise<PhoneOutcome> {
-    const phone = this.d.phone;
-    if (!phone) return { status: 'failed', error: 'Twilio is not configured', tries: 1 };
-    const send = () => {
-      const facts = {
-        alertId: alert.alertId,
-        severity: alert.severity,
-        title: alert.title,
-        ageMs: this.d.clock.now().getTime() - alert.createdAt,
-      };
-      if (n.method === 'sms') return phone.sendSms(n.recipient, smsBody(facts));
-      return phone.call(n.recipient, spokenText(facts, alert.firedLabel ?? `tier ${n.tier + 1}`));
+  /** A reply in the alert's thread, queueing the notice first when no tier has yet. */
+  async threadReply(alertId: string, text: string, exec?: Knex.Transaction, key?: string): Promise<void> {
+    const run = async (trx: Knex.Transaction) => {
+      const alert = await this.d.repo.alerts.get(alertId, trx);
+      if (!alert) return;
+      await this.ensureNotice(trx, alert);
+      await this.d.outbox.enqueue(trx, {
+        kind: 'slack_post',
+        key: key ?? `sla:${alertId}:reply:${randomUUID()}`,
+        to: this.d.alertsChannel,
+        payload: { text },
+        after: { key: noticeKey(alertId), as: 'thread_ts' },
+      });
     };
-    return sendWithRetry(send, this.d.retry, (attempt) =>
-      this.d.repo.notifications.recordAttempts(n.id, attempt, this.d.clock.now().getTime()),
-    );
+    if (exec) await run(exec);
+    else await this.d.db.transaction(run);
   }
 
   /**
@@ -241,49 +149,237 @@ export class SlaNotifier {
    * however often Twilio repeats the callback.
    */
   async reportDeliveryFailure(n: NotificationRow, twilioStatus: string): Promise<void> {
-    const key = { tier: n.tier, method: 'notice', recipient: `undelivered-${n.id}` };
-    if (!(await this.d.repo.notifications.claimOnce(n.alertId, key, this.d.clock.now().getTime()))) return;
     await this.threadReply(
       n.alertId,
       `:warning: ${phoneSendName(n)} was not delivered: Twilio reports it ${escapeMrkdwn(twilioStatus, 32)}.`,
+      undefined,
+      `sla:${n.alertId}:undelivered:${n.id}`,
     );
   }
 
+  private async ensureNotice(trx: Knex.Transaction, alert: TrackedAlert): Promise<void> {
+    await this.d.outbox.enqueue(trx, this.noticeRow(alert, this.now()));
+  }
+
+  private noticeRow(alert: TrackedAlert, now: number): OutboxMessage {
+    const view = this.view(alert, now);
+    return {
+      kind: 'slack_post',
+      key: noticeKey(alert.alertId),
+      to: this.d.alertsChannel,
+      payload: { text: noticeText(view), blocks: noticeBlocks(view) },
+      ref: `sla.notice:${alert.alertId}`,
+      fold: 'sla_notice',
+    };
+  }
+
+  /**
+   * One notice per alert. Not posted yet: it now says this tier (a newer tier supersedes the
+   * queued one). Posted or being posted: updated in place, and a line in its thread.
+   */
+  private async queueNotice(
+    trx: Knex.Transaction,
+    alert: TrackedAlert,
+    tier: number,
+    notificationId: number,
+    now: number,
+  ): Promise<void> {
+    const row = this.noticeRow(alert, now);
+    if (await this.d.outbox.enqueue(trx, row)) return;
+    if (await this.d.outbox.repo.replacePending(trx, row.key, row.payload)) return;
+    const notice = await this.d.outbox.repo.byKey(trx, row.key);
+    if (notice?.status === 'folded') {
+      // Folded into a storm summary: its own notice again at this tier (folded again if the storm goes on).
+      await trx('outbox')
+        .where({ id: notice.id, status: 'folded' })
+        .update({ status: 'pending', payload: JSON.stringify(row.payload), next_attempt_at: now });
+      return;
+    }
+    if (!notice || notice.status === 'failed' || notice.status === 'superseded') return;
+    await this.d.outbox.repo.supersedeUpdates(trx, row.key);
+    await this.d.outbox.enqueue(trx, {
+      kind: 'slack_update',
+      key: `${row.key}:t${tier}`,
+      to: notice.lane,
+      payload: row.payload,
+      after: { key: row.key, as: 'ts' },
+    });
+    const label = alert.firedLabel ?? `tier ${tier + 1}`;
+    await this.d.outbox.enqueue(trx, {
+      kind: 'slack_post',
+      key: `sla:${alert.alertId}:t${tier}:again`,
+      to: notice.lane,
+      payload: {
+        text: `:rotating_light: SLA breached again: ${label}; the alert is now ${formatDuration(now - alert.createdAt)} old.`,
+      },
+      ref: `sla.notification:${notificationId}`,
+      after: { key: row.key, as: 'thread_ts' },
+    });
+  }
+
+  private pageRow(
+    alert: TrackedAlert,
+    id: number,
+    method: string,
+    recipient: string,
+    tier: number,
+    now: number,
+  ): OutboxMessage {
+    const facts = {
+      alertId: alert.alertId,
+      severity: alert.severity,
+      title: alert.title,
+      ageMs: now - alert.createdAt,
+    };
+    const sms = method === 'sms';
+    return {
+      kind: sms ? 'sms' : 'call',
+      key: `sla:${alert.alertId}:n${id}`,
+      to: recipient,
+      payload: { text: sms ? smsBody(facts) : spokenText(facts, alert.firedLabel ?? `tier ${tier + 1}`) },
+      ref: `sla.notification:${id}`,
+      fold: 'page',
+    };
+  }
+
   /** Once per alert and method: an honest line instead of a silent no-op. */
-  private async reportMissingPhone(alertId: string, methods: string[]): Promise<void> {
-    const phoneMethods = methods.filter((m) => m !== 'slack');
-    for (const method of phoneMethods) {
+  private async reportMissingPhone(
+    trx: Knex.Transaction,
+    alert: TrackedAlert,
+    methods: string[],
+    now: number,
+  ): Promise<void> {
+    for (const method of methods.filter((m) => m !== 'slack')) {
       let problem: string | null = null;
       if (!this.d.phone) problem = 'Twilio is not configured (TWILIO_* unset), so no SMS or call can be sent';
       else if (this.recipients(method).length === 0)
         problem = `no ${method === 'escalate' ? 'senior' : 'primary'} on-call number is configured (oncall in POLICY_FILE)`;
       if (problem === null) continue;
       const recipient = this.d.phone ? `no-${method}` : 'no-phone';
-      const key = { tier: -1, method: 'notice', recipient };
-      if (!(await this.d.repo.notifications.claimOnce(alertId, key, this.d.clock.now().getTime()))) continue;
-      await this.threadReply(alertId, `:warning: ${method} notification not sent: ${problem}.`);
-      await appendAudit(this.d.db, {
-        at: this.d.clock.now(),
+      const key = `sla:${alert.alertId}:missing:${recipient}`;
+      if (await this.d.outbox.repo.byKey(trx, key)) continue;
+      await this.threadReply(alert.alertId, `:warning: ${method} notification not sent: ${problem}.`, trx, key);
+      await appendAudit(trx, {
+        at: new Date(now),
         actor: 'system',
         action: 'sla.not_notified',
-        subject: `hive:${alertId}`,
+        subject: `hive:${alert.alertId}`,
         details: { method, problem },
       });
     }
   }
 
-  private async audit(alertId: string, n: NotificationRow, details: Record<string, unknown>): Promise<void> {
-    await appendAudit(this.d.db, {
-      at: this.d.clock.now(),
+  private registerHandlers(): void {
+    const outbox = this.d.outbox;
+    outbox.register('sla.notice', {
+      sent: async (trx, alertId, result) => {
+        const now = this.now();
+        await trx('sla_alerts')
+          .where({ alert_id: alertId })
+          .update({ notice_channel: result.channel, notice_ts: result.id, updated_at: now });
+        const queued = await trx('sla_notifications').where({ alert_id: alertId, method: 'slack', status: 'queued' });
+        for (const n of queued as Record<string, unknown>[]) {
+          await this.finishNotification(trx, Number(n.id), 'sent', null, null, 1);
+        }
+      },
+      unwanted: (alertId) => this.unwantedFor(alertId, 'slack'),
+      gaveUp: async (trx, alertId, error) => {
+        const queued = await trx('sla_notifications').where({ alert_id: alertId, method: 'slack', status: 'queued' });
+        for (const n of queued as Record<string, unknown>[]) {
+          await this.finishNotification(trx, Number(n.id), 'failed', null, error, 1);
+        }
+      },
+    });
+    outbox.register('sla.notification', {
+      sent: async (trx, id, result, row) => {
+        const sid = row.kind === 'slack_post' ? null : result.id;
+        await this.finishNotification(trx, Number(id), 'sent', sid, null, row.attempts);
+      },
+      gaveUp: async (trx, id, error, row) => {
+        const unknown = error.startsWith('timed out');
+        const status = unknown ? 'unknown' : 'failed';
+        const n = await this.finishNotification(trx, Number(id), status, null, error, row.attempts);
+        if (!n || row.kind === 'slack_post') return;
+        const text = phoneFailureText(n, { status: unknown ? 'unknown' : 'failed', error, tries: row.attempts });
+        await this.threadReply(n.alertId, text, trx, `sla:${n.alertId}:failed:${n.id}`);
+      },
+      // A responder promoted or snoozed it, or TheHive closed it, after the tier fired: their word wins.
+      unwanted: async (id, row) => {
+        if (row.kind === 'slack_post') return null;
+        const n = await this.d
+          .db('sla_notifications')
+          .where({ id: Number(id) })
+          .first();
+        if (!n) return 'notification no longer exists';
+        return this.unwantedFor(String(n.alert_id), null, Number(id));
+      },
+    });
+  }
+
+  /** Why an alert's queued sends must not go out any more (and marks them cancelled), or null. */
+  private async unwantedFor(alertId: string, method: 'slack' | null, id?: number): Promise<string | null> {
+    const alert = await this.d.repo.alerts.get(alertId);
+    const now = this.now();
+    const why = !alert
+      ? 'alert no longer tracked'
+      : alert.state !== 'open'
+        ? `alert ${alert.state}`
+        : alert.snoozedUntil !== null && alert.snoozedUntil > now
+          ? 'alert snoozed'
+          : null;
+    if (why === null) return null;
+    const q = this.d.db('sla_notifications').where({ alert_id: alertId, status: 'queued' });
+    if (method) q.where({ method });
+    if (id !== undefined) q.where({ id });
+    await q.update({ status: 'cancelled', error: why, updated_at: now });
+    return why;
+  }
+
+  private async finishNotification(
+    trx: Exec,
+    id: number,
+    status: 'sent' | 'failed' | 'unknown',
+    sid: string | null,
+    error: string | null,
+    attempts: number,
+  ): Promise<NotificationRow | null> {
+    const now = this.now();
+    await trx('sla_notifications')
+      .where({ id })
+      .update({ status, sid, attempts, error: error?.slice(0, 500) ?? null, updated_at: now });
+    const r = await trx('sla_notifications').where({ id }).first();
+    if (!r) return null;
+    tierSends.inc({ method: String(r.method), result: status });
+    const n: NotificationRow = {
+      id,
+      alertId: String(r.alert_id),
+      tier: Number(r.tier),
+      method: String(r.method),
+      recipient: String(r.recipient),
+      status,
+      deliveryStatus: r.delivery_status ?? null,
+      attempts,
+      sid,
+      error,
+    };
+    await appendAudit(trx as Db, {
+      at: new Date(now),
       actor: 'system',
-      action: details.status === 'sent' ? 'sla.notified' : 'sla.notify_failed',
-      subject: `hive:${alertId}`,
+      action: status === 'sent' ? 'sla.notified' : 'sla.notify_failed',
+      subject: `hive:${n.alertId}`,
       details: {
         tier: n.tier,
         method: n.method,
         recipient: n.method === 'slack' ? n.recipient : maskNumber(n.recipient),
-        ...details,
+        status,
+        ...(sid ? { sid } : {}),
+        ...(error ? { error } : {}),
       },
     });
+    return n;
+  }
+
+  private now(): number {
+    return this.d.clock.now().getTime();
   }
 }

@@ -35,13 +35,10 @@ const DUE_BATCH = 100;
 const FIRE_CONCURRENCY = 8;
 /** How long a fire waits for TheHive to confirm the alert is still open before sending anyway. */
 const STILL_OPEN_CHECK_MS = 1500;
-/** A send left in "sending" this long by a previous holder is treated as interrupted. */
-const IN_FLIGHT_GRACE_MS = 30_000;
 
 export class TierFirer {
   private firing: Promise<void> | null = null;
   private fireAgain = false;
-  private readonly deliveries = new Set<Promise<void>>();
 
   constructor(private readonly d: TierFirerDeps) {}
 
@@ -70,41 +67,22 @@ export class TierFirer {
 
   /** Resolves when every send started so far has finished (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.firing || this.deliveries.size > 0) {
-      await this.firing;
-      await Promise.allSettled([...this.deliveries]);
-    }
+    while (this.firing) await this.firing;
   }
 
   /** Waits once for the pass and sends in flight now; what they start afterwards is not awaited. */
   async settle(): Promise<void> {
     await this.firing?.catch(() => {});
-    await Promise.allSettled([...this.deliveries]);
   }
 
   /**
-   * Every poll on the holder: finish what was claimed but never attempted, and report what a
-   * crashed or replaced holder cut off. A takeover happens sooner than the grace ends, so this
-   * cannot wait for a lease change; rows this process is still sending are not touched.
+   * Every poll on the holder: notifications an earlier version claimed and never sent (the
+   * upgrade migration put them back to pending) are queued in the outbox. New tiers queue their
+   * rows in the transaction that fires them, so they never need this.
    */
   async recover(): Promise<void> {
-    const now = this.now();
-    const interrupted = await this.d.repo.notifications.abandonInFlight(
-      now - IN_FLIGHT_GRACE_MS,
-      now,
-      this.d.notifier.sendingIds(),
-    );
-    for (const n of interrupted) {
-      await this.d.notifier
-        .threadReply(
-          n.alertId,
-          `:warning: A ${n.method} notification was interrupted by a restart; it may not have been sent.`,
-        )
-        .catch((err: unknown) => this.d.logger.warn('could not report an interrupted send', { err }));
-    }
     for (const alertId of await this.d.repo.notifications.alertsWithStatus('pending')) {
-      const log = this.d.logger.child({ component: 'sla', alert: alertId });
-      this.track(this.d.notifier.deliver(alertId, []), log);
+      await this.d.db.transaction((trx) => this.d.notifier.queue(trx, alertId, []));
     }
   }
 
@@ -151,6 +129,8 @@ export class TierFirer {
           notifications: this.d.notifier.keysFor(decision.tier, decision.notify),
         },
         firedAt,
+        // What the tier sends is queued with the fire itself: a crash can lose neither.
+        (trx) => this.d.notifier.queue(trx, alert.alertId, decision.notify),
       );
       if (!claimed) return;
       tierLateness.observe(Math.max(0, firedAt - (alert.nextDue ?? firedAt)) / 1000);
@@ -167,7 +147,6 @@ export class TierFirer {
         subject: `hive:${alert.alertId}`,
         details: { tier: decision.tier, label: decision.tierLabel, notify: decision.notify, skipped: decision.skipped },
       });
-      this.track(this.d.notifier.deliver(alert.alertId, decision.notify), log);
     } catch (err) {
       log.error('firing SLA tier failed', { err });
     }
@@ -182,15 +161,6 @@ export class TierFirer {
       log.warn('could not ask TheHive whether the alert is still open; firing on stored state', { err });
       return true;
     }
-  }
-
-  private track(delivery: Promise<void>, log: Logger): void {
-    const tracked = delivery
-      .catch((err: unknown) => {
-        log.error('SLA delivery failed', { err });
-      })
-      .finally(() => this.deliveries.delete(tracked));
-    this.deliveries.add(tracked);
   }
 
   private now(): number {

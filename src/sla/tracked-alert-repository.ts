@@ -4,6 +4,7 @@
  * conditional UPDATE or an INSERT against a unique key, so racing replicas and restarts settle in
  * the database.
  */
+import type { Knex } from 'knex';
 import type { Severity, TicketAlert, TicketCase } from '../core/ports.js';
 import type { Db } from '../store/db.js';
 import type { NotificationKey } from './notification-repository.js';
@@ -81,8 +82,9 @@ function chunks<T>(items: T[]): T[][] {
 export class TrackedAlertRepository {
   constructor(private readonly db: Db) {}
 
-  async get(alertId: string): Promise<TrackedAlert | null> {
-    const row = await this.db('sla_alerts').where({ alert_id: alertId }).first();
+  /** `exec`: a transaction to read in (the outbox's handlers run inside one). */
+  async get(alertId: string, exec: Db | Knex.Transaction = this.db): Promise<TrackedAlert | null> {
+    const row = await exec('sla_alerts').where({ alert_id: alertId }).first();
     return row ? toTracked(row) : null;
   }
 
@@ -200,7 +202,13 @@ export class TrackedAlertRepository {
    * Records that a tier fired and claims its notifications, in one transaction. False when
    * another replica (or an earlier run of this one) already moved the alert on: then nothing is sent.
    */
-  async claimFire(alertId: string, claim: FireClaim, now: number): Promise<boolean> {
+  /** `also` runs in the claim's transaction (the outbox rows for what the tier sends). */
+  async claimFire(
+    alertId: string,
+    claim: FireClaim,
+    now: number,
+    also: (trx: Knex.Transaction) => Promise<void> = async () => {},
+  ): Promise<boolean> {
     return this.db.transaction(async (trx) => {
       const updated = await trx('sla_alerts')
         .where({
@@ -236,6 +244,7 @@ export class TrackedAlertRepository {
           .onConflict(['alert_id', 'tier', 'method', 'recipient'])
           .ignore();
       }
+      await also(trx);
       return true;
     });
   }

@@ -67,7 +67,13 @@ export function registerTwilioStatusRoute(http: HttpServer, d: TwilioStatusDeps)
       subject: notification ? `hive:${notification.alertId}` : `twilio:${sid}`,
       details: { sid, status, method: notification?.method ?? null, tier: notification?.tier ?? null },
     });
-    if (notification && notification.method !== 'slack' && UNDELIVERED_STATUSES.has(status) && d.reportUndelivered) {
+    if (
+      notification &&
+      notification.method !== 'slack' &&
+      UNDELIVERED_STATUSES.has(status) &&
+      notification.deliveryStatus === status &&
+      d.reportUndelivered
+    ) {
       // Twilio retries a callback that does not get a 2xx, so a Slack hiccup must not fail the request.
       await d.reportUndelivered(notification, status).catch((err: unknown) =>
         d.logger.warn('could not report an undelivered notification in Slack', {

@@ -1,7 +1,21 @@
 /** The REST intake: auth, validation, history, and the API being off without API_TOKEN. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type IncomingHttpHeaders, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { getAlert, postAlert, raise, useRig, waitForEscalation, waitForQuestion, waitForStatus } from './helpers.js';
+import { startHarness } from '../helpers/bot-harness.js';
+import {
+  API_TOKEN,
+  getAlert,
+  postAlert,
+  raise,
+  useRig,
+  waitForEscalation,
+  waitForQuestion,
+  waitForStatus,
+} from './helpers.js';
 
 describe('confirm REST API', () => {
   const rig = useRig({ duo: false });
@@ -77,3 +91,83 @@ describe('confirm REST API without API_TOKEN', () => {
     await waitForQuestion(rig.h, 'U0ALICE', Number(/#(\d+)/.exec(reply.text)![1]));
   });
 });
+
+describe('confirm REST API under pressure (issue 9, 12, 16)', () => {
+  const policyFile = () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'api-policy-')), 'policy.yaml');
+    writeFileSync(file, 'delivery:\n  max_backlog: 10\n');
+    return file;
+  };
+  const body = (key: string) => ({ user: 'U0ALICE', title: 't', description: 'd', dedupe_key: key });
+
+  it('an oversized POST /api/alerts is a 413 and the connection is closed', async () => {
+    const h = await startHarness({ env: { API_TOKEN } });
+    try {
+      const res = await rawPost(h.url, Buffer.alloc(3 * 1024 * 1024, 0x61));
+      assert.equal(res.status, 413);
+      assert.equal(res.headers.connection, 'close');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('past delivery.max_backlog queued messages: 429 with Retry-After; accepted again once it drains', async () => {
+    const h = await startHarness({ env: { API_TOKEN, POLICY_FILE: policyFile() } });
+    try {
+      const db = h.bot.deps.db;
+      const now = Date.now();
+      await db('outbox').insert(
+        Array.from({ length: 10 }, (_, i) => ({
+          kind: 'slack_post',
+          lane: 'C0BACKLOG',
+          idem_key: `test:backlog:${i}`,
+          payload: '{"text":"x"}',
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now + 3_600_000,
+          created_at: now,
+        })),
+      );
+      const refused = await postAlert(h, body('pressure-1'));
+      assert.equal(refused.status, 429);
+      assert.match(String(refused.json.error), /retry later/);
+      await db('outbox').where('idem_key', 'like', 'test:backlog:%').delete();
+      await new Promise((r) => setTimeout(r, 1100));
+      assert.equal((await postAlert(h, body('pressure-1'))).status, 201, 'the same dedupe_key, retried');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('the database down during POST /api/alerts: 503 with Retry-After, not 500', async () => {
+    const h = await startHarness({ env: { API_TOKEN } });
+    try {
+      await h.bot.deps.db.destroy();
+      const res = await fetch(`${h.url}/api/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` },
+        body: JSON.stringify(body('outage-1')),
+      });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '5');
+    } finally {
+      await h.stop().catch(() => {});
+    }
+  });
+});
+
+function rawPost(base: string, payload: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/api/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    // The server closes the connection while we are still writing; the answer came first.
+    req.on('error', (err) => reject(err));
+    req.end(payload);
+  });
+}

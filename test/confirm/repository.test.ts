@@ -76,9 +76,18 @@ for (const kind of storeKinds()) {
         ['confirm.created', 'confirm.asked'],
       );
       assert.equal(audit[1]!.details.from, 'new');
-      // The DM is claimed once.
-      const claims = await Promise.all(Array.from({ length: 5 }, () => repo.claimDm(alert.id, 'D0ALICE', T0 + 2)));
+      // A message released by the upgrade is queued once, however many sweeps race.
+      await db('confirm_alerts').where({ id: alert.id }).update({ dm_claimed_at: null });
+      let queued = 0;
+      const claims = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          repo.markQueued(alert.id, 'dm_claimed_at', T0 + 2, async () => {
+            queued++;
+          }),
+        ),
+      );
       assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal(queued, 1);
       assert.ok((await repo.earliestOpenDeadline())! <= T0 + 5000);
       assert.ok((await repo.due(T0 + 5000)).some((a) => a.id === alert.id));
       assert.ok(!(await repo.due(T0 + 4999)).some((a) => a.id === alert.id));
@@ -86,7 +95,7 @@ for (const kind of storeKinds()) {
       assert.ok(counts['confirm.asked']! >= 1);
     });
 
-    it('an explanation not yet in its thread is unfinished until claimed, and again once released', async () => {
+    it('an explanation is stored once, queued with it, and left unfinished only when an old claim was released', async () => {
       const { alert } = await repo.create(input(), T0);
       await db('confirm_alerts')
         .where({ id: alert.id })
@@ -98,17 +107,17 @@ for (const kind of storeKinds()) {
         });
       const unfinished = async () => (await repo.unfinished()).some((a) => a.id === alert.id);
       assert.equal(await unfinished(), false, 'nothing to post without a comment');
-      assert.ok(await repo.attachComment(alert.id, 'I was asleep', T0 + 1));
-      assert.equal(await unfinished(), true);
-      const claims = await Promise.all(Array.from({ length: 5 }, () => repo.claimCommentPost(alert.id, T0 + 2)));
-      assert.equal(claims.filter(Boolean).length, 1);
-      assert.equal(await unfinished(), false);
-      // Only the claim's own holder gives it back.
-      await repo.releaseCommentPost(alert.id, T0 + 3);
-      assert.equal(await unfinished(), false);
-      await repo.releaseCommentPost(alert.id, T0 + 2);
-      assert.equal(await unfinished(), true);
-      assert.ok(await repo.claimCommentPost(alert.id, T0 + 4));
+      let queued = 0;
+      const attach = () =>
+        repo.attachComment(alert.id, 'I was asleep', T0 + 1, async () => {
+          queued++;
+        });
+      const attached = await Promise.all(Array.from({ length: 3 }, attach));
+      assert.equal(attached.filter(Boolean).length, 1);
+      assert.equal(queued, 1);
+      assert.equal(await unfinished(), false, 'queued with the comment');
+      await db('confirm_alerts').where({ id: alert.id }).update({ comment_posted_at: null });
+      assert.equal(await unfinished(), true, 'a claim the upgrade released is queued by the sweep');
     });
 
     it('a Duo state is consumed once, and expires', async () => {

@@ -58,6 +58,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     host: '127.0.0.1',
     slackRetry: { retries: 0 },
     perChannelIntervalMs: 0,
+    // The outbox retries within a test's patience; claims of a "dead" sender expire in seconds.
+    outbox: { pollMs: 50, backoffMs: 100, maxBackoffMs: 1000, claimTtlMs: 5000, phoneIntervalMs: 0 },
     leaseTtlMs: 3000,
     socketRetry: { retries: 200, factor: 1, minTimeout: 100, maxTimeout: 100 },
     ...options.botOptions,

@@ -72,28 +72,39 @@ describe('SLA under failures, and Twilio status callbacks', () => {
     assert.ok(audit.some((a) => a.action === 'sla.notify_failed' && a.details.method === 'sms'));
   });
 
-  it('a send cut off by a crashed holder is reported while the lease is still held (not only on takeover)', async () => {
-    const id = addAlert(3, 'Cut off mid-send');
+  it("a dead sender's claimed page is sent by this replica once its claim expires, marked as a repeat", async () => {
+    const id = addAlert(3, 'Claimed by a dead sender');
     await eventually(async () => (await repo().alerts.get(id)) !== null, 3000, 'tracked');
-    // What a holder that died mid-call leaves behind; this replica has held the lease all along.
-    const old = Date.now() - 120_000;
-    await h.bot.deps.db('sla_notifications').insert({
-      alert_id: id,
-      tier: 7,
-      method: 'call',
-      recipient: '+15550000001',
+    // What a replica on another host that died between claiming and sending leaves behind.
+    const now = Date.now();
+    await h.bot.deps.db('outbox').insert({
+      kind: 'sms',
+      lane: '+15550000001',
+      idem_key: `test:${id}:dead-sender`,
+      payload: JSON.stringify({ text: `Page for ${id} from a dead sender` }),
       status: 'sending',
       attempts: 1,
-      created_at: old,
-      updated_at: old,
+      next_attempt_at: now,
+      claimed_by: 'other-host:4242:deadbeef',
+      claim_expires_at: now + 1500,
+      created_at: now,
     });
-    await eventually(
-      () => noticeOf(h.sim, id).replies.find((r) => /A call notification was interrupted/.test(r.text)),
-      5000,
-      'interrupted send reported',
+    const sms = await eventually(
+      () => sims.twilio.messages().find((m) => m.body.includes(`Page for ${id} from a dead sender`)),
+      8000,
+      'the page of the dead sender',
     );
-    const row = (await repo().notifications.forAlert(id)).find((n) => n.tier === 7);
-    assert.equal(row?.status, 'unknown');
+    assert.match(sms.body, /re-sent after a restart/);
+    // The simulator saw the SMS a moment before the sender recorded it.
+    const row = await eventually(async () => {
+      const r = await h.bot.deps
+        .db('outbox')
+        .where({ idem_key: `test:${id}:dead-sender` })
+        .first();
+      return r.status === 'sent' && r;
+    }, 3000);
+    assert.equal(row.claimed_by, h.bot.replicaId);
+    assert.equal(Number(row.attempts), 2);
     sims.hive.closeAlert(id);
   });
 

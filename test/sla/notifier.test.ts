@@ -1,20 +1,22 @@
 /**
- * The notifier and the monitor's poll against a real SQLite store, with in-process TheHive,
- * Twilio and Slack outbox fakes: the cases that are hard to provoke through the simulators
- * (a Twilio timeout, a promotion between claim and send, racing notice posts, paging shifts).
+ * The notifier and the monitor's poll against a real SQLite store and the real outbox, with
+ * in-process TheHive, Twilio and Slack fakes: the cases that are hard to provoke through the
+ * simulators (a Twilio timeout, a promotion between claim and send, racing notice posts, paging
+ * shifts).
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { ChatPostMessageArguments, ChatUpdateArguments } from '@slack/web-api';
 import winston from 'winston';
 import type { PhonePort, PhoneSendResult, TicketAlert, TicketCase, TicketingPort } from '../../src/core/ports.js';
 import { DEFAULT_SLA_POLICY } from '../../src/core/sla/policy.js';
 import { SecOpsError } from '../../src/errors.js';
+import { Outbox } from '../../src/outbox/outbox.js';
+import type { Transport } from '../../src/outbox/transports.js';
+import type { SlackPayload } from '../../src/outbox/types.js';
 import { SlaMonitor } from '../../src/sla/monitor.js';
 import { noticeBlocks, noticeText } from '../../src/sla/notice-blocks.js';
 import { SlaNotifier } from '../../src/sla/notifier.js';
 import { SlaRepository } from '../../src/sla/repository.js';
-import type { SlackOutbox } from '../../src/slack/outbox.js';
 import type { Db } from '../../src/store/db.js';
 import { openDatabase } from '../../src/store/db.js';
 import type { LeaseKeeper } from '../../src/store/leases.js';
@@ -72,25 +74,27 @@ class FakePhone implements PhonePort {
   }
 }
 
-class FakeOutbox {
+class FakeSlack implements Transport {
   posts: Array<{ text: string; thread_ts?: string }> = [];
-  updates: ChatUpdateArguments[] = [];
-  async post(args: ChatPostMessageArguments) {
+  updates: SlackPayload[] = [];
+  async send(row: { kind: string }, payload: SlackPayload) {
     // A slow Slack makes racing notice posts overlap.
     await new Promise((r) => setTimeout(r, 30));
-    const { text, thread_ts } = args as { text?: string; thread_ts?: string };
-    this.posts.push({ text: text ?? '', thread_ts });
-    return { channel: 'C0ALERTS', ts: `1.${String(this.posts.length).padStart(6, '0')}` };
-  }
-  async update(args: ChatUpdateArguments) {
-    this.updates.push(args);
+    if (row.kind === 'slack_update') {
+      this.updates.push(payload);
+      return { channel: 'C0ALERTS', id: payload.ts ?? null };
+    }
+    this.posts.push({ text: payload.text, thread_ts: payload.thread_ts });
+    return { channel: 'C0ALERTS', id: `1.${String(this.posts.length).padStart(6, '0')}` };
   }
 }
 
 describe('SLA notifier and poll (SQLite, fakes)', () => {
   const stores: TestStore[] = [];
   const dbs: Db[] = [];
+  const outboxes: Outbox[] = [];
   after(async () => {
+    for (const o of outboxes) await o.stop(0);
     for (const db of dbs) await db.destroy();
     for (const s of stores) await s.drop();
   });
@@ -104,11 +108,23 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     const repo = new SlaRepository(db);
     const hive = new FakeHive();
     const phone = new FakePhone();
-    const outbox = new FakeOutbox();
+    const slack = new FakeSlack();
+    const outbox = new Outbox({
+      db,
+      replicaId: 'test',
+      clock,
+      logger,
+      slackSender: null,
+      slackReader: null as never,
+      slackTransport: slack as unknown as Transport,
+      phone,
+      tuning: { pollMs: 10, backoffMs: 1, maxBackoffMs: 5, slackPostIntervalMs: 0, slackUpdateIntervalMs: 0 },
+    });
+    outboxes.push(outbox);
     const notifier = new SlaNotifier({
       db,
       repo,
-      outbox: outbox as unknown as SlackOutbox,
+      outbox,
       ticketing: hive,
       phone,
       oncall: { primary: [PRIMARY], seniors: [] },
@@ -132,19 +148,25 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
           notifications: notifier.keysFor(0, methods),
         },
         Date.now(),
+        (trx) => notifier.queue(trx, id, methods),
       );
       assert.ok(claimed);
     };
-    return { db, repo, hive, phone, outbox, notifier, fire };
+    /** Lets the outbox send what is queued, and waits until nothing is left. */
+    const deliver = async () => {
+      outbox.start();
+      await outbox.drained();
+    };
+    return { db, repo, hive, phone, outbox: slack, notifier, fire, deliver };
   };
 
-  const texts = (o: FakeOutbox) => o.posts.map((p) => p.text);
+  const texts = (o: FakeSlack) => o.posts.map((p) => p.text);
 
   it('a Twilio timeout is not retried: recorded as unknown and told as maybe sent', async () => {
-    const { repo, phone, outbox, notifier, fire } = await setup();
+    const { repo, phone, outbox, fire, deliver } = await setup();
     await fire('~1', ['sms']);
     phone.failWith = new SecOpsError('timeout', 'Twilio send SMS timed out (5000 ms)');
-    await notifier.deliver('~1', ['sms']);
+    await deliver();
     assert.equal(phone.sent.length, 1, 'one try only: a retry could text twice');
     const [row] = await repo.notifications.forAlert('~1');
     assert.equal(row?.status, 'unknown');
@@ -152,10 +174,10 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
   });
 
   it('a non-retryable failure says it failed, not "after 3 attempts"', async () => {
-    const { repo, phone, outbox, notifier, fire } = await setup();
+    const { repo, phone, outbox, fire, deliver } = await setup();
     await fire('~2', ['sms']);
     phone.failWith = new SecOpsError('invalid_input', 'Twilio refused the number');
-    await notifier.deliver('~2', ['sms']);
+    await deliver();
     assert.equal(phone.sent.length, 1);
     assert.equal((await repo.notifications.forAlert('~2'))[0]?.status, 'failed');
     const reply = texts(outbox).find((t) => /SMS to …0001 failed/.test(t));
@@ -165,16 +187,16 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     const retried = await setup();
     await retried.fire('~3', ['sms']);
     retried.phone.failWith = new SecOpsError('unavailable', 'Twilio answered 503');
-    await retried.notifier.deliver('~3', ['sms']);
+    await retried.deliver();
     assert.equal(retried.phone.sent.length, 3);
     assert.ok(texts(retried.outbox).some((t) => /failed after 3 attempts/.test(t)));
   });
 
   it('claimed sends are cancelled when the alert was promoted or snoozed before sending', async () => {
-    const { repo, phone, outbox, notifier, fire } = await setup();
+    const { repo, phone, outbox, fire, deliver } = await setup();
     await fire('~4', ['slack', 'sms']);
     await repo.alerts.markPromoted('~4', { id: '~c4', number: 4 }, 'U0CAROL', Date.now());
-    await notifier.deliver('~4', ['slack', 'sms']);
+    await deliver();
     assert.equal(phone.sent.length, 0);
     assert.equal(outbox.posts.length, 0);
     assert.deepEqual(
@@ -184,19 +206,20 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
 
     await fire('~5', ['sms']);
     assert.ok(await repo.alerts.snooze('~5', Date.now() + 60_000, Date.now()));
-    await notifier.deliver('~5', ['sms']);
+    await deliver();
     assert.equal(phone.sent.length, 0);
     assert.equal((await repo.notifications.forAlert('~5'))[0]?.status, 'cancelled');
   });
 
   it('racing thread replies post the notice once', async () => {
-    const { outbox, notifier, fire } = await setup();
+    const { outbox, notifier, fire, deliver } = await setup();
     await fire('~6', []);
     await Promise.all([
       notifier.threadReply('~6', 'one'),
       notifier.threadReply('~6', 'two'),
       notifier.threadReply('~6', 'three'),
     ]);
+    await deliver();
     const notices = outbox.posts.filter((p) => !p.thread_ts);
     assert.equal(notices.length, 1);
     assert.equal(outbox.posts.filter((p) => p.thread_ts === '1.000001').length, 3);

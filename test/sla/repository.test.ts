@@ -124,6 +124,38 @@ for (const kind of storeKinds()) {
       await db.destroy();
     });
 
+    it('a Twilio delivery status only moves forward, and a failure outranks a success', async () => {
+      const { db, repo } = await open();
+      await db('sla_notifications').insert({
+        alert_id: '~20',
+        tier: 0,
+        method: 'sms',
+        recipient: '+15550000001',
+        status: 'sent',
+        sid: 'SMfwd',
+        attempts: 1,
+        created_at: 1,
+        updated_at: 1,
+      });
+      const record = async (status: string) =>
+        (await repo.notifications.recordTwilioStatus('SMfwd', status, { MessageStatus: status }, 2))?.deliveryStatus;
+      assert.equal(await record('sent'), 'sent');
+      assert.equal(await record('delivered'), 'delivered');
+      assert.equal(await record('queued'), 'delivered', 'a late queued does not roll it back');
+      assert.equal(await record('failed'), 'failed', 'a failure after delivered is what a person must hear');
+      assert.equal(await record('queued'), 'failed');
+      assert.equal(await record('delivered'), 'failed');
+      assert.deepEqual(await repo.notifications.twilioStatuses('SMfwd'), [
+        'sent',
+        'delivered',
+        'queued',
+        'failed',
+        'queued',
+        'delivered',
+      ]);
+      await db.destroy();
+    });
+
     it('the unique key refuses a second row for the same (alert, tier, method, recipient)', async () => {
       const { db } = await open();
       const row = {

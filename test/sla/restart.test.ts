@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { SlaRepository } from '../../src/sla/repository.js';
+import { openDatabase } from '../../src/store/db.js';
 import { baseEnv, type Harness, startHarness } from '../helpers/bot-harness.js';
 import { freshSqlite } from '../helpers/stores.js';
 import { callsFor, eventually, type SlaSims, slaEnv, sleep, smsFor, startSims, writePolicy } from './sla-helpers.js';
@@ -65,6 +66,20 @@ oncall:
       const created = Date.now();
       const id = String(sims.hive.addAlert({ severity: 2, title: 'Kill me', description: '', createdAt: created })._id);
       await eventually(() => smsFor(sims, id).length === 1, 20_000, 'tier 1 from the child process');
+      // Killed after the SMS was recorded as sent: a kill between the send and its record would
+      // repeat it, marked as a repeat (at least once; test/e2e/crash-under-load.test.ts).
+      const peek = openDatabase(store.url);
+      try {
+        await eventually(
+          async () =>
+            (await peek('outbox').where({ kind: 'sms', status: 'sent' }).andWhere('idem_key', 'like', `sla:${id}:%`))
+              .length === 1,
+          15_000,
+          'the SMS recorded as sent',
+        );
+      } finally {
+        await peek.destroy();
+      }
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       h = await startHarness({ env: { ...slaEnv(sims), POLICY_FILE: policyFile }, sim, store });

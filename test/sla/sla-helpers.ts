@@ -21,6 +21,8 @@ export const HIVE_KEY = 'hive-test-api-key';
  * Severity 3: 2 s slack, 5 s slack+call. Severity 4: 1 s slack+sms, 3 s slack+call+escalate. High-risk: URGENT on severity 2.
  */
 export const POLICY_YAML = `
+# Storm folding has its own test (storm.test.ts); here every alert gets its own messages.
+delivery: { fold_notices_after: 100, fold_pages_after: 100 }
 sla:
   max_age: 1h
   snooze: 3s

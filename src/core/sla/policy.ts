@@ -260,3 +260,32 @@ export function escalationInversions(policy: SlaPolicy): string[] {
   }
   return problems;
 }
+
+/**
+ * How the outbox bounds and folds what it sends (policy `delivery:`): past `maxBacklog` queued
+ * messages the REST intake answers 429; more than `foldNoticesAfter` SLA notices due for one
+ * channel become one summary message; more than `foldPagesAfter` SMS due for one number become
+ * one SMS listing them.
+ */
+export interface DeliveryPolicy {
+  maxBacklog: number;
+  foldNoticesAfter: number;
+  foldPagesAfter: number;
+}
+
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
+  maxBacklog: 5000,
+  foldNoticesAfter: 5,
+  foldPagesAfter: 2,
+};
+
+export function validateDeliveryPolicy(p: DeliveryPolicy): string[] {
+  const problems: string[] = [];
+  const check = (v: number, key: string, min: number) => {
+    if (!Number.isInteger(v) || v < min) problems.push(`delivery.${key} must be a whole number of at least ${min}`);
+  };
+  check(p.maxBacklog, 'max_backlog', 10);
+  check(p.foldNoticesAfter, 'fold_notices_after', 1);
+  check(p.foldPagesAfter, 'fold_pages_after', 1);
+  return problems;
+}
