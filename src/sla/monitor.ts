@@ -6,6 +6,7 @@
 import type { Logger } from 'winston';
 import type { Clock, TicketAlert, TicketingPort } from '../core/ports.js';
 import { evaluateSla } from '../core/sla/evaluate.js';
+import { boundAlertFacts } from '../core/sla/fact-bounds.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
 import { DeadlineTimer } from '../jobs/deadline-timer.js';
 import type { Db } from '../store/db.js';
@@ -39,6 +40,8 @@ export class SlaMonitor {
   private readonly firer: TierFirer;
   private pollTimer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Alerts the store refused, by id, with the facts that failed: each version is reported once. */
+  private readonly refused = new Map<string, string>();
 
   constructor(private readonly d: SlaMonitorDeps) {
     const { db, repo, ticketing, notifier, policy, clock, logger } = d;
@@ -71,33 +74,65 @@ export class SlaMonitor {
     await this.firer.settle();
   }
 
-  /** One full poll: store new alerts, take changes, stop alerts TheHive no longer has open. */
+  /**
+   * One full poll: store new alerts, take changes, stop alerts TheHive no longer has open. New
+   * alerts go in first, and every write is its own, so an alert the store refuses is reported and
+   * skipped while every other alert is still tracked.
+   */
   async poll(): Promise<PollResult> {
-    const alerts = await this.d.ticketing.listOpenAlerts();
+    const alerts = (await this.d.ticketing.listOpenAlerts()).map(boundAlertFacts);
     const now = this.now();
     const stored = await this.d.repo.alerts.openFingerprints();
     const fresh: TicketAlert[] = [];
-    let changed = 0;
+    const changedAlerts: TicketAlert[] = [];
     for (const alert of alerts) {
       const fingerprint = stored.get(alert.id);
       if (fingerprint === undefined) fresh.push(alert);
-      else if (fingerprint !== factsFingerprint(alert)) {
-        await this.d.repo.alerts.updateFacts(alert, now);
-        changed++;
-      }
+      else if (fingerprint !== factsFingerprint(alert)) changedAlerts.push(alert);
     }
     // An alert we promoted or saw closed stays that way even if TheHive lists it again meanwhile.
     const known = await this.d.repo.alerts.knownIds(fresh.map((a) => a.id));
     const added = fresh.filter((a) => !known.has(a.id));
-    await this.d.repo.alerts.insertAlerts(
+    const failed = await this.d.repo.alerts.insertAlerts(
       added.map((alert) => ({ alert, nextDue: this.firstDue(alert, now) })),
       now,
     );
+    const byId = new Map(alerts.map((a) => [a.id, a]));
+    for (const { alertId, err } of failed) this.reportRefused(byId.get(alertId), err);
+    let changed = 0;
+    for (const alert of changedAlerts) {
+      try {
+        await this.d.repo.alerts.updateFacts(alert, now);
+        changed++;
+      } catch (err) {
+        this.reportRefused(alert, err);
+      }
+    }
+    const failedIds = new Set(failed.map((f) => f.alertId));
+    for (const id of this.refused.keys()) {
+      if (!byId.has(id) || (!failedIds.has(id) && !changedAlerts.some((a) => a.id === id))) this.refused.delete(id);
+    }
     const stopped = await this.closeUnlisted(new Set(alerts.map((a) => a.id)));
     if (stopped.length)
       this.d.logger.info('alerts no longer open in TheHive; escalation stopped', { count: stopped.length });
     await this.rearm();
-    return { seen: alerts.length, added: added.length, changed, stopped: stopped.length };
+    return { seen: alerts.length, added: added.length - failed.length, changed, stopped: stopped.length };
+  }
+
+  /**
+   * Once per version of the alert, and never the error itself: a database error's message carries
+   * the whole statement, alert text included.
+   */
+  private reportRefused(alert: TicketAlert | undefined, err: unknown): void {
+    if (!alert) return;
+    const fingerprint = factsFingerprint(alert);
+    if (this.refused.get(alert.id) === fingerprint) return;
+    this.refused.set(alert.id, fingerprint);
+    this.d.logger.error('could not store a TheHive alert; skipping it, the others are tracked', {
+      component: 'sla',
+      alert: alert.id.slice(0, 128),
+      ...dbErrorSummary(err),
+    });
   }
 
   /**
@@ -196,4 +231,18 @@ export class SlaMonitor {
   private now(): number {
     return this.d.clock.now().getTime();
   }
+}
+
+const ERROR_TEXT_MAX = 200;
+
+/** The driver's own code and message, capped; knex prefixes MySQL messages with the statement. */
+export function dbErrorSummary(err: unknown): { code: string; error: string } {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    sqlMessage?: unknown;
+    message?: unknown;
+  };
+  const message = typeof e.sqlMessage === 'string' ? e.sqlMessage : typeof e.message === 'string' ? e.message : '';
+  const statementCut = typeof e.sqlMessage === 'string' ? message : message.replace(/^[\s\S]* - (?=\S)/, '');
+  return { code: typeof e.code === 'string' ? e.code : 'unknown', error: statementCut.slice(0, ERROR_TEXT_MAX) };
 }
