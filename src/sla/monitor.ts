@@ -98,20 +98,23 @@ export class SlaMonitor {
       now,
     );
     const byId = new Map(alerts.map((a) => [a.id, a]));
-    for (const { alertId, err } of failed) this.reportRefused(byId.get(alertId), err);
+    const refusedNow = new Set<string>();
+    for (const { alertId, err } of failed) {
+      refusedNow.add(alertId);
+      this.reportRefused(byId.get(alertId), err);
+    }
     let changed = 0;
     for (const alert of changedAlerts) {
       try {
         await this.d.repo.alerts.updateFacts(alert, now);
         changed++;
       } catch (err) {
+        refusedNow.add(alert.id);
         this.reportRefused(alert, err);
       }
     }
-    const failedIds = new Set(failed.map((f) => f.alertId));
-    for (const id of this.refused.keys()) {
-      if (!byId.has(id) || (!failedIds.has(id) && !changedAlerts.some((a) => a.id === id))) this.refused.delete(id);
-    }
+    // Forget alerts stored since (or gone), so a later refusal of them is reported again.
+    for (const id of this.refused.keys()) if (!refusedNow.has(id)) this.refused.delete(id);
     const stopped = await this.closeUnlisted(new Set(alerts.map((a) => a.id)));
     if (stopped.length)
       this.d.logger.info('alerts no longer open in TheHive; escalation stopped', { count: stopped.length });
