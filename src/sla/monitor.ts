@@ -40,6 +40,8 @@ export class SlaMonitor {
   private readonly firer: TierFirer;
   private pollTimer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Due alerts that passes could not move on, by id: at which tier, and how many passes in a row. */
+  private readonly stuck = new Map<string, { firedTier: number; passes: number }>();
   /** Alerts the store refused, by id, with the facts that failed: each version is reported once. */
   private readonly refused = new Map<string, string>();
 
@@ -115,6 +117,7 @@ export class SlaMonitor {
     }
     // Forget alerts stored since (or gone), so a later refusal of them is reported again.
     for (const id of this.refused.keys()) if (!refusedNow.has(id)) this.refused.delete(id);
+    for (const id of this.stuck.keys()) if (!byId.has(id)) this.stuck.delete(id);
     const stopped = await this.closeUnlisted(new Set(alerts.map((a) => a.id)));
     if (stopped.length)
       this.d.logger.info('alerts no longer open in TheHive; escalation stopped', { count: stopped.length });
@@ -168,9 +171,37 @@ export class SlaMonitor {
     this.timer.arm(await this.d.repo.alerts.earliestDue());
   }
 
-  /** Fires every due alert; concurrent calls fold into one extra pass. */
-  fireDue(): Promise<void> {
-    return this.firer.fireDue();
+  /**
+   * Fires every due alert; concurrent calls fold into one extra pass. An alert the pass left due
+   * (its fire failed, or could not be claimed) is then moved back with its own back-off, so it
+   * neither holds the timer at its deadline nor delays the alerts due after it.
+   */
+  async fireDue(): Promise<void> {
+    const startedAt = this.now();
+    await this.firer.fireDue();
+    await this.deferStuck(startedAt).catch((err: unknown) =>
+      this.d.logger.error('could not defer stuck SLA alerts', { component: 'sla', ...dbErrorSummary(err) }),
+    );
+  }
+
+  private async deferStuck(startedAt: number): Promise<void> {
+    if (!this.running || !this.d.lease.isHeld()) return;
+    const left = await this.d.repo.alerts.dueAlerts(startedAt, STUCK_BATCH);
+    if (left.length === 0) return;
+    const now = this.now();
+    for (const alert of left) {
+      const before = this.stuck.get(alert.alertId);
+      const passes = before?.firedTier === alert.firedTier ? before.passes + 1 : 1;
+      this.stuck.set(alert.alertId, { firedTier: alert.firedTier, passes });
+      if (passes === 1)
+        this.d.logger.warn('a due SLA alert could not be fired; retrying it with back-off, the others go on', {
+          component: 'sla',
+          alert: alert.alertId,
+        });
+      const delay = Math.min(STUCK_MAX_BACKOFF_MS, STUCK_FIRST_BACKOFF_MS * 2 ** (passes - 1));
+      await this.d.repo.alerts.setNextDue(alert.alertId, now + delay, alert.firedTier, now);
+    }
+    await this.rearm();
   }
 
   /** Resolves when every send started so far has finished (tests, shutdown). */
@@ -237,6 +268,9 @@ export class SlaMonitor {
 }
 
 const ERROR_TEXT_MAX = 200;
+const STUCK_BATCH = 100;
+const STUCK_FIRST_BACKOFF_MS = 1000;
+const STUCK_MAX_BACKOFF_MS = 60_000;
 
 /** The driver's own code and message, capped; knex prefixes MySQL messages with the statement. */
 export function dbErrorSummary(err: unknown): { code: string; error: string } {

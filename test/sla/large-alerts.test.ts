@@ -120,6 +120,35 @@ for (const kind of storeKinds()) {
       await eventually(() => noticeOf(h.sim, id).notice, 12_000, 'the tier once the store works again');
       sims.hive.closeAlert(id);
     });
+
+    it('an alert whose tier always fails backs off alone: an alert due after it is notified on time', async () => {
+      const db = h.bot.deps.db;
+      const stuck = String(sims.hive.addAlert({ severity: 3, title: 'Always fails', description: 's' })._id);
+      await eventually(async () => (await repo().alerts.get(stuck)) !== null, 4000, 'tracked');
+      await db.raw(
+        kind.kind === 'mysql'
+          ? `CREATE TRIGGER refuse_stuck BEFORE INSERT ON sla_notifications FOR EACH ROW BEGIN IF NEW.alert_id = '${stuck}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'; END IF; END`
+          : `CREATE TRIGGER refuse_stuck BEFORE INSERT ON sla_notifications WHEN NEW.alert_id = '${stuck}' BEGIN SELECT RAISE(ABORT, 'refused by test'); END`,
+      );
+      const failuresOf = () =>
+        log.entries.filter((e) => e.message === 'firing SLA tier failed' && e.json.includes(stuck)).length;
+      try {
+        // Its retries are now 8 s apart; a timer held at its deadline would make the next alert wait for them.
+        await eventually(() => failuresOf() >= 4, 15_000, 'four failed fires of the stuck alert');
+        const created = Date.now();
+        const next = String(
+          sims.hive.addAlert({ severity: 3, title: 'Due after the stuck one', description: 'n' })._id,
+        );
+        await eventually(() => noticeOf(h.sim, next).notice, 2000 + 3000, 'the next alert, near its 2 s deadline');
+        assert.ok(Date.now() - created < 5000);
+        assert.ok(failuresOf() <= 5, `stuck alert retried ${failuresOf()} times`);
+        sims.hive.closeAlert(next);
+      } finally {
+        await db.raw('DROP TRIGGER refuse_stuck');
+      }
+      await eventually(() => noticeOf(h.sim, stuck).notice, 20_000, 'the stuck alert once the store takes it');
+      sims.hive.closeAlert(stuck);
+    });
   });
 }
 
