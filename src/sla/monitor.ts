@@ -186,7 +186,8 @@ export class SlaMonitor {
 
   private async deferStuck(startedAt: number): Promise<void> {
     if (!this.running || !this.d.lease.isHeld()) return;
-    const left = await this.d.repo.alerts.dueAlerts(startedAt, STUCK_BATCH);
+    // A row written just before the pass (a poll racing it) may simply not have been read yet.
+    const left = await this.d.repo.alerts.leftDue(startedAt, startedAt - STUCK_SETTLE_MS, STUCK_BATCH);
     if (left.length === 0) return;
     const now = this.now();
     for (const alert of left) {
@@ -270,6 +271,7 @@ export class SlaMonitor {
 const ERROR_TEXT_MAX = 200;
 const STUCK_BATCH = 100;
 const STUCK_FIRST_BACKOFF_MS = 1000;
+const STUCK_SETTLE_MS = 500;
 const STUCK_MAX_BACKOFF_MS = 60_000;
 
 /** The driver's own code and message, capped; knex prefixes MySQL messages with the statement. */

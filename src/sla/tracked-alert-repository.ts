@@ -219,6 +219,26 @@ export class TrackedAlertRepository {
     return rows.map(toTracked);
   }
 
+  /**
+   * Open alerts still due at `dueBy` whose row nobody wrote since `untouchedSince`: what a pass
+   * that began at `dueBy` left behind. A row the poll wrote while the pass ran is not among them.
+   */
+  async leftDue(
+    dueBy: number,
+    untouchedSince: number,
+    limit: number,
+  ): Promise<Array<{ alertId: string; firedTier: number }>> {
+    const rows: Row[] = await this.db('sla_alerts')
+      .where({ state: 'open' })
+      .whereNotNull('next_due')
+      .andWhere('next_due', '<=', dueBy)
+      .andWhere('updated_at', '<', untouchedSince)
+      .orderBy('next_due', 'asc')
+      .limit(limit)
+      .select('alert_id', 'fired_tier');
+    return rows.map((r) => ({ alertId: String(r.alert_id), firedTier: Number(r.fired_tier) }));
+  }
+
   async earliestDue(): Promise<number | null> {
     const row = (await this.db('sla_alerts')
       .where({ state: 'open' })

@@ -98,6 +98,7 @@ for (const kind of storeKinds()) {
         assert.doesNotMatch(refusals[0]!.json, /insert into/i);
       } else assert.equal(refusals.length, 0);
       sims.hive.closeAlert(after);
+      if (kind.kind === 'sqlite') sims.hive.closeAlert(String(refused._id));
     });
 
     it('a pass that keeps failing backs off instead of re-firing at once', async () => {
@@ -106,7 +107,8 @@ for (const kind of storeKinds()) {
       const db = h.bot.deps.db;
       // Every claim of a tier now fails, so the due row cannot move.
       await db.schema.renameTable('sla_notifications', 'sla_notifications_away');
-      const failures = () => log.entries.filter((e) => e.message === 'firing SLA tier failed').length;
+      const failures = () =>
+        log.entries.filter((e) => e.message === 'firing SLA tier failed' && e.json.includes(`"${id}"`)).length;
       try {
         await eventually(() => failures() > 0, 6000, 'the first failed fire');
         const first = failures();
@@ -131,7 +133,7 @@ for (const kind of storeKinds()) {
           : `CREATE TRIGGER refuse_stuck BEFORE INSERT ON sla_notifications WHEN NEW.alert_id = '${stuck}' BEGIN SELECT RAISE(ABORT, 'refused by test'); END`,
       );
       const failuresOf = () =>
-        log.entries.filter((e) => e.message === 'firing SLA tier failed' && e.json.includes(stuck)).length;
+        log.entries.filter((e) => e.message === 'firing SLA tier failed' && e.json.includes(`"${stuck}"`)).length;
       try {
         // Its retries are now 8 s apart; a timer held at its deadline would make the next alert wait for them.
         await eventually(() => failuresOf() >= 4, 15_000, 'four failed fires of the stuck alert');
