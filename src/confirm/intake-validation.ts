@@ -35,6 +35,8 @@ export function validateAlertBody(body: unknown): Validation {
   const description = text('description', LIMITS.description, true);
   const reason = text('reason', LIMITS.reason, false);
   const url = text('url', LIMITS.url, false);
+  // Kept as sent, spaces included: both stores compare keys byte for byte (NO PAD collation on
+  // MySQL, see migration 20261129000300), so "pad" and "pad " are two keys everywhere.
   const dedupeKey = text('dedupe_key', LIMITS.dedupeKey, false);
   for (const v of [user, title, description, reason, url, dedupeKey]) {
     if (v !== null && typeof v === 'object') return { ok: false, message: v.error };

@@ -6,6 +6,7 @@
 import type { Logger } from 'winston';
 import type { Clock, TicketAlert, TicketingPort } from '../core/ports.js';
 import { evaluateSla } from '../core/sla/evaluate.js';
+import { boundAlertFacts } from '../core/sla/fact-bounds.js';
 import type { SlaPolicy } from '../core/sla/policy.js';
 import type { HomeSignals } from '../feature.js';
 import { DeadlineTimer } from '../jobs/deadline-timer.js';
@@ -42,6 +43,10 @@ export class SlaMonitor {
   private readonly firer: TierFirer;
   private pollTimer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Due alerts that passes could not move on, by id: at which tier, and how many passes in a row. */
+  private readonly stuck = new Map<string, { firedTier: number; passes: number }>();
+  /** Alerts the store refused, by id, with the facts that failed: each version is reported once. */
+  private readonly refused = new Map<string, string>();
 
   constructor(private readonly d: SlaMonitorDeps) {
     const { db, repo, ticketing, notifier, policy, clock, logger } = d;
@@ -75,20 +80,21 @@ export class SlaMonitor {
     await this.firer.settle();
   }
 
-  /** One full poll: store new alerts, take changes, stop alerts TheHive no longer has open. */
+  /**
+   * One full poll: store new alerts, take changes, stop alerts TheHive no longer has open. New
+   * alerts go in first, and every write is its own, so an alert the store refuses is reported and
+   * skipped while every other alert is still tracked.
+   */
   async poll(): Promise<PollResult> {
-    const alerts = await this.d.ticketing.listOpenAlerts();
+    const alerts = (await this.d.ticketing.listOpenAlerts()).map(boundAlertFacts);
     const now = this.now();
     const stored = await this.d.repo.alerts.openFingerprints();
     const fresh: TicketAlert[] = [];
-    let changed = 0;
+    const changedAlerts: TicketAlert[] = [];
     for (const alert of alerts) {
       const fingerprint = stored.get(alert.id);
       if (fingerprint === undefined) fresh.push(alert);
-      else if (fingerprint !== factsFingerprint(alert)) {
-        await this.d.repo.alerts.updateFacts(alert, now);
-        changed++;
-      }
+      else if (fingerprint !== factsFingerprint(alert)) changedAlerts.push(alert);
     }
     // A promoted alert stays a case; one we saw closed and TheHive lists open again is tracked again.
     const known = await this.d.repo.alerts.knownIds(fresh.map((a) => a.id));
@@ -98,16 +104,51 @@ export class SlaMonitor {
       fresh.filter((a) => known.has(a.id)),
       now,
     );
-    await this.d.repo.alerts.insertAlerts(
+    const failed = await this.d.repo.alerts.insertAlerts(
       added.map((alert) => ({ alert, nextDue: this.firstDue(alert, now) })),
       now,
     );
+    const byId = new Map(alerts.map((a) => [a.id, a]));
+    const refusedNow = new Set<string>();
+    for (const { alertId, err } of failed) {
+      refusedNow.add(alertId);
+      this.reportRefused(byId.get(alertId), err);
+    }
+    let changed = 0;
+    for (const alert of changedAlerts) {
+      try {
+        await this.d.repo.alerts.updateFacts(alert, now);
+        changed++;
+      } catch (err) {
+        refusedNow.add(alert.id);
+        this.reportRefused(alert, err);
+      }
+    }
+    // Forget alerts stored since (or gone), so a later refusal of them is reported again.
+    for (const id of this.refused.keys()) if (!refusedNow.has(id)) this.refused.delete(id);
+    for (const id of this.stuck.keys()) if (!byId.has(id)) this.stuck.delete(id);
     const stopped = await this.closeUnlisted(new Set(alerts.map((a) => a.id)));
     if (stopped.length)
       this.d.logger.info('alerts no longer open in TheHive; escalation stopped', { count: stopped.length });
     if (added.length + changed + stopped.length > 0) this.d.home?.changed('responders');
     await this.rearm();
-    return { seen: alerts.length, added: added.length, changed, stopped: stopped.length };
+    return { seen: alerts.length, added: added.length - failed.length, changed, stopped: stopped.length };
+  }
+
+  /**
+   * Once per version of the alert, and never the error itself: a database error's message carries
+   * the whole statement, alert text included.
+   */
+  private reportRefused(alert: TicketAlert | undefined, err: unknown): void {
+    if (!alert) return;
+    const fingerprint = factsFingerprint(alert);
+    if (this.refused.get(alert.id) === fingerprint) return;
+    this.refused.set(alert.id, fingerprint);
+    this.d.logger.error('could not store a TheHive alert; skipping it, the others are tracked', {
+      component: 'sla',
+      alert: alert.id.slice(0, 128),
+      ...dbErrorSummary(err),
+    });
   }
 
   /**
@@ -140,9 +181,38 @@ export class SlaMonitor {
     this.timer.arm(await this.d.repo.alerts.earliestDue());
   }
 
-  /** Fires every due alert; concurrent calls fold into one extra pass. */
-  fireDue(): Promise<void> {
-    return this.firer.fireDue();
+  /**
+   * Fires every due alert; concurrent calls fold into one extra pass. An alert the pass left due
+   * (its fire failed, or could not be claimed) is then moved back with its own back-off, so it
+   * neither holds the timer at its deadline nor delays the alerts due after it.
+   */
+  async fireDue(): Promise<void> {
+    const startedAt = this.now();
+    await this.firer.fireDue();
+    await this.deferStuck(startedAt).catch((err: unknown) =>
+      this.d.logger.error('could not defer stuck SLA alerts', { component: 'sla', ...dbErrorSummary(err) }),
+    );
+  }
+
+  private async deferStuck(startedAt: number): Promise<void> {
+    if (!this.running || !this.d.lease.isHeld()) return;
+    // A row written just before the pass (a poll racing it) may simply not have been read yet.
+    const left = await this.d.repo.alerts.leftDue(startedAt, startedAt - STUCK_SETTLE_MS, STUCK_BATCH);
+    if (left.length === 0) return;
+    const now = this.now();
+    for (const alert of left) {
+      const before = this.stuck.get(alert.alertId);
+      const passes = before?.firedTier === alert.firedTier ? before.passes + 1 : 1;
+      this.stuck.set(alert.alertId, { firedTier: alert.firedTier, passes });
+      if (passes === 1)
+        this.d.logger.warn('a due SLA alert could not be fired; retrying it with back-off, the others go on', {
+          component: 'sla',
+          alert: alert.alertId,
+        });
+      const delay = Math.min(STUCK_MAX_BACKOFF_MS, STUCK_FIRST_BACKOFF_MS * 2 ** (passes - 1));
+      await this.d.repo.alerts.setNextDue(alert.alertId, now + delay, alert.firedTier, now);
+    }
+    await this.rearm();
   }
 
   /** Resolves when every send started so far has finished (tests, shutdown). */
@@ -206,4 +276,22 @@ export class SlaMonitor {
   private now(): number {
     return this.d.clock.now().getTime();
   }
+}
+
+const ERROR_TEXT_MAX = 200;
+const STUCK_BATCH = 100;
+const STUCK_FIRST_BACKOFF_MS = 1000;
+const STUCK_SETTLE_MS = 500;
+const STUCK_MAX_BACKOFF_MS = 60_000;
+
+/** The driver's own code and message, capped; knex prefixes MySQL messages with the statement. */
+export function dbErrorSummary(err: unknown): { code: string; error: string } {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    sqlMessage?: unknown;
+    message?: unknown;
+  };
+  const message = typeof e.sqlMessage === 'string' ? e.sqlMessage : typeof e.message === 'string' ? e.message : '';
+  const statementCut = typeof e.sqlMessage === 'string' ? message : message.replace(/^[\s\S]* - (?=\S)/, '');
+  return { code: typeof e.code === 'string' ? e.code : 'unknown', error: statementCut.slice(0, ERROR_TEXT_MAX) };
 }

@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Severity, TicketAlert, TicketCase } from '../core/ports.js';
+import { boundAlertFacts, boundObservables } from '../core/sla/fact-bounds.js';
 import type { Db } from '../store/db.js';
 import type { NotificationKey } from './notification-repository.js';
 import { num, type Row, str } from './row-values.js';
@@ -50,7 +51,7 @@ function toTracked(r: Row): TrackedAlert {
     severity: Number(r.severity) as Severity,
     title: String(r.title),
     description: String(r.description),
-    observables: JSON.parse(String(r.observables)) as string[],
+    observables: observablesOf(r.observables),
     createdAt: Number(r.created_at),
     state: String(r.state) as TrackedState,
     firedTier: Number(r.fired_tier),
@@ -65,6 +66,20 @@ function toTracked(r: Row): TrackedAlert {
     caseNumber: num(r.case_number),
     promotedBy: str(r.promoted_by),
   };
+}
+
+/**
+ * Observables as stored. A row written before the bounds (or cut by an old INSERT IGNORE) may not
+ * parse; it reads as "no observables", so its fingerprint differs and the next poll rewrites it,
+ * instead of one row throwing every pass away.
+ */
+function observablesOf(value: unknown): string[] {
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    return Array.isArray(parsed) ? boundObservables(parsed.filter((v): v is string => typeof v === 'string')) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** What a poll compares to decide whether a stored alert changed in TheHive. */
@@ -101,7 +116,7 @@ export class TrackedAlertRepository {
           severity: Number(r.severity) as Severity,
           title: String(r.title),
           description: String(r.description),
-          observables: JSON.parse(String(r.observables)) as string[],
+          observables: observablesOf(r.observables),
         }),
       );
     }
@@ -117,40 +132,63 @@ export class TrackedAlertRepository {
     return known;
   }
 
-  /** Inserts alerts seen for the first time; a row another replica inserted first is left alone. */
-  async insertAlerts(alerts: Array<{ alert: TicketAlert; nextDue: number | null }>, now: number): Promise<void> {
+  /**
+   * Inserts alerts seen for the first time; a row another replica inserted first is left alone.
+   * Not INSERT IGNORE: on MySQL that also turns a too-long value into a silent cut. A chunk that
+   * fails is retried one row at a time so one bad alert fails alone; the ids that failed are
+   * returned with their error, for the caller to report.
+   */
+  async insertAlerts(
+    alerts: Array<{ alert: TicketAlert; nextDue: number | null }>,
+    now: number,
+  ): Promise<Array<{ alertId: string; err: unknown }>> {
+    const failed: Array<{ alertId: string; err: unknown }> = [];
+    const row = ({ alert, nextDue }: { alert: TicketAlert; nextDue: number | null }) => {
+      const facts = boundAlertFacts(alert);
+      return {
+        alert_id: alert.id,
+        severity: alert.severity,
+        title: facts.title,
+        description: facts.description,
+        observables: JSON.stringify(facts.observables),
+        created_at: alert.createdAt,
+        state: 'open',
+        fired_tier: -1,
+        high_risk_fired: false,
+        next_due: nextDue,
+        first_seen_at: now,
+        updated_at: now,
+      };
+    };
+    // A no-op update on conflict keeps the first replica's row without IGNORE's silent cuts.
+    const insert = (rows: ReturnType<typeof row>[]) =>
+      this.db('sla_alerts').insert(rows).onConflict('alert_id').merge(['alert_id']);
     for (const part of chunks(alerts)) {
-      await this.db('sla_alerts')
-        .insert(
-          part.map(({ alert, nextDue }) => ({
-            alert_id: alert.id,
-            severity: alert.severity,
-            title: alert.title,
-            description: alert.description,
-            observables: JSON.stringify(alert.observables),
-            created_at: alert.createdAt,
-            state: 'open',
-            fired_tier: -1,
-            high_risk_fired: false,
-            next_due: nextDue,
-            first_seen_at: now,
-            updated_at: now,
-          })),
-        )
-        .onConflict('alert_id')
-        .ignore();
+      try {
+        await insert(part.map(row));
+      } catch {
+        for (const one of part) {
+          try {
+            await insert([row(one)]);
+          } catch (err) {
+            failed.push({ alertId: one.alert.id, err });
+          }
+        }
+      }
     }
+    return failed;
   }
 
   /** TheHive changed an alert's text or severity; the deadline is re-evaluated right away. */
   async updateFacts(alert: TicketAlert, now: number): Promise<void> {
+    const facts = boundAlertFacts(alert);
     await this.db('sla_alerts')
       .where({ alert_id: alert.id, state: 'open' })
       .update({
         severity: alert.severity,
-        title: alert.title,
-        description: alert.description,
-        observables: JSON.stringify(alert.observables),
+        title: facts.title,
+        description: facts.description,
+        observables: JSON.stringify(facts.observables),
         next_due: now,
         updated_at: now,
       });
@@ -181,6 +219,26 @@ export class TrackedAlertRepository {
       .orderBy('next_due', 'asc')
       .limit(limit);
     return rows.map(toTracked);
+  }
+
+  /**
+   * Open alerts still due at `dueBy` whose row nobody wrote since `untouchedSince`: what a pass
+   * that began at `dueBy` left behind. A row the poll wrote while the pass ran is not among them.
+   */
+  async leftDue(
+    dueBy: number,
+    untouchedSince: number,
+    limit: number,
+  ): Promise<Array<{ alertId: string; firedTier: number }>> {
+    const rows: Row[] = await this.db('sla_alerts')
+      .where({ state: 'open' })
+      .whereNotNull('next_due')
+      .andWhere('next_due', '<=', dueBy)
+      .andWhere('updated_at', '<', untouchedSince)
+      .orderBy('next_due', 'asc')
+      .limit(limit)
+      .select('alert_id', 'fired_tier');
+    return rows.map((r) => ({ alertId: String(r.alert_id), firedTier: Number(r.fired_tier) }));
   }
 
   async earliestDue(): Promise<number | null> {
@@ -242,7 +300,8 @@ export class TrackedAlertRepository {
             })),
           )
           .onConflict(['alert_id', 'tier', 'method', 'recipient'])
-          .ignore();
+          // Not IGNORE (a silent cut on MySQL): a no-op update keeps the row already claimed.
+          .merge(['tier']);
       }
       await also(trx);
       return true;

@@ -50,11 +50,29 @@ export function openDatabase(url: string): Db {
       // BIGINT ms timestamps fit in a double; return them as numbers, not strings.
       bigNumberStrings: false,
     },
-    pool: { min: 0, max: 10 },
+    pool: {
+      min: 0,
+      max: 10,
+      afterCreate: (conn: MysqlConnection, done: (err: Error | null, conn: unknown) => void) => {
+        conn.query(STRICT_SQL_MODE, (err) => done(err, conn));
+      },
+    },
     // The failed acquire is thrown to the caller too, which says what it means; knex's copy is a stack trace.
     log: { warn: (m: string) => (m.startsWith('Acquire connection error') ? undefined : console.warn(m)) },
   });
 }
+
+interface MysqlConnection {
+  query(sql: string, cb: (err: Error | null) => void): void;
+}
+
+/**
+ * Strict mode on every connection, whatever the server's default: a value too long for its column
+ * (or otherwise invalid) is an error instead of being cut or zeroed silently, so a write either
+ * stores exactly what the bot meant or fails where the bot can see it. The server's other modes
+ * are kept; only the strict one is added.
+ */
+const STRICT_SQL_MODE = "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES')";
 
 /** True when the error is a unique-key violation on either dialect. */
 export function isUniqueViolation(err: unknown): boolean {

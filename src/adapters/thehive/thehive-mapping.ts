@@ -3,6 +3,7 @@
  * (with the reason) rather than thrown, so one odd alert cannot stop the SLA monitor.
  */
 import type { Severity, TicketAlert, TicketCase } from '../../core/ports.js';
+import { boundObservables, DESCRIPTION_MAX_CHARS, excerpt, TITLE_MAX_CHARS } from '../../core/sla/fact-bounds.js';
 
 /** An alert as listed, before its observables are attached. */
 export interface ListedAlert {
@@ -47,18 +48,30 @@ export function parseAlert(raw: unknown): Parsed<ListedAlert> {
   return {
     ok: true,
     value: {
-      alert: { id, title, description: description ?? '', severity, createdAt, state, caseId },
+      // Bounded here so the poll holds no more of a huge alert than the store keeps.
+      alert: {
+        id,
+        title: excerpt(title, TITLE_MAX_CHARS),
+        description: excerpt(description ?? '', DESCRIPTION_MAX_CHARS),
+        severity,
+        createdAt,
+        state,
+        caseId,
+      },
       observableCount,
       version: `${updatedAt}:${observableCount ?? '?'}`,
     },
   };
 }
 
-/** `data` of each observable; file observables carry an attachment instead and add nothing to match on. */
+/**
+ * `data` of each observable, bounded (see fact-bounds); file observables carry an attachment
+ * instead and add nothing to match on.
+ */
 export function parseObservables(raw: unknown): Parsed<string[]> {
   if (!Array.isArray(raw)) return fail('observables answer is not a list');
   const data = raw.flatMap((item) => (isRecord(item) && typeof item.data === 'string' ? [item.data] : []));
-  return { ok: true, value: data };
+  return { ok: true, value: boundObservables(data) };
 }
 
 export function parseCase(raw: unknown): Parsed<TicketCase> {

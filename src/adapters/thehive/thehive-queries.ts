@@ -3,6 +3,8 @@
  * a list of `{_name}` steps with filters such as `{_in: {_field, _values}}`.
  */
 
+import { OBSERVABLES_MAX_COUNT } from '../../core/sla/fact-bounds.js';
+
 export type TheHiveVariant = 4 | 5;
 
 // TheHive 5 moves alerts through fixed stages; statuses are customisable per organisation, so
@@ -26,8 +28,17 @@ export function openAlertsPageQuery(variant: TheHiveVariant, from: number, to: n
   };
 }
 
-export function alertObservablesQuery(alertId: string): { query: unknown[] } {
-  return { query: [{ _name: 'getAlert', idOrName: alertId }, { _name: 'observables' }] };
+/**
+ * The bot keeps at most OBSERVABLES_MAX_COUNT observables (src/core/sla/fact-bounds.ts); twice as
+ * many leaves room for duplicates and file observables, and spares TheHive and the poll the rest
+ * of an alert with ten thousand.
+ */
+const OBSERVABLES_FETCH_MAX = 2 * OBSERVABLES_MAX_COUNT;
+
+export function alertObservablesQuery(alertId: string, max = OBSERVABLES_FETCH_MAX): { query: unknown[] } {
+  return {
+    query: [{ _name: 'getAlert', idOrName: alertId }, { _name: 'observables' }, { _name: 'page', from: 0, to: max }],
+  };
 }
 
 /**
