@@ -400,9 +400,10 @@ export async function main(options: Omit<BotOptions, 'logger'> = {}): Promise<vo
   try {
     bot = await createBot(config, { ...options, logger });
   } catch (err) {
-    if (err instanceof SchemaError) fail(`start-up failed: database schema: ${err.message}`);
-    const line = await explainStartupFailure(err, config);
+    // A database that cannot be reached fails the migrations first: name DATABASE_URL, not the schema.
+    const line = await explainStartupFailure(err instanceof SchemaError ? (err.cause ?? err) : err, config);
     if (line) fail(`start-up failed: ${line}`);
+    if (err instanceof SchemaError) fail(`start-up failed: database schema: ${err.message}`);
     logger.error('start-up failed', { err });
     process.exit(1);
   } finally {
