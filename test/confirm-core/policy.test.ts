@@ -23,7 +23,13 @@ function withHours(changes: Partial<BusinessHours>, timeoutMs = 2 * HOUR): Confi
 
 describe('DEFAULT_CONFIRM_POLICY', () => {
   it('is 2h timeout, no business hours, 4h max ignore, and valid', () => {
-    assert.deepEqual(DEFAULT_CONFIRM_POLICY, { timeoutMs: 2 * HOUR, businessHours: null, maxIgnoreMs: 4 * HOUR });
+    assert.deepEqual(DEFAULT_CONFIRM_POLICY, {
+      timeoutMs: 2 * HOUR,
+      businessHours: null,
+      maxIgnoreMs: 4 * HOUR,
+      secondFactor: 'auto',
+      reuseVerificationMs: 0,
+    });
     assert.deepEqual(validateConfirmPolicy(DEFAULT_CONFIRM_POLICY), []);
   });
 

@@ -38,6 +38,8 @@ export const DEFAULT_CONFIRM_POLICY: ConfirmPolicy = Object.freeze({
   timeoutMs: 2 * HOUR_MS,
   businessHours: null,
   maxIgnoreMs: 4 * HOUR_MS,
+  secondFactor: 'auto',
+  reuseVerificationMs: 0,
 });
 
 /** Index = `Date#getUTCDay()`. */
