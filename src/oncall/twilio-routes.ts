@@ -4,11 +4,11 @@
  * against PUBLIC_URL + path (403, nothing changed, when it does not match) and answered once: a
  * replay gets the first answer back and changes nothing.
  */
-import twilio from 'twilio';
+
 import type { Logger } from 'winston';
 import { buildGatherTwiml } from '../adapters/twilio/gather-twiml.js';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
-import { KEYPAD_MENU } from '../adapters/twilio/twilio-phone.js';
+import { KEYPAD_MENU, twiml } from '../adapters/twilio/twiml.js';
 import { validateTwilioSignature } from '../adapters/twilio/webhook-signature.js';
 import { parseKeypress, parseSmsReply, SMS_HELP } from '../core/oncall/sms-reply.js';
 import type { Clock } from '../core/ports.js';
@@ -75,11 +75,11 @@ async function handle(req: HttpRequest, path: string, d: OnCallTwilioDeps, answe
 }
 
 function emptyResponse(): string {
-  return new twilio.twiml.MessagingResponse().toString();
+  return new (twiml().MessagingResponse)().toString();
 }
 
 function say(text: string): string {
-  const r = new twilio.twiml.VoiceResponse();
+  const r = new (twiml().VoiceResponse)();
   r.say(text);
   r.hangup();
   return r.toString();
@@ -91,7 +91,7 @@ async function gatherAnswer(p: Record<string, string>, d: OnCallTwilioDeps): Pro
   const answeredBy = p.AnsweredBy ?? '';
   if (answeredBy.startsWith('machine') || answeredBy === 'fax') {
     log.info('page call answered by a machine; keypress ignored', { answeredBy });
-    const r = new twilio.twiml.VoiceResponse();
+    const r = new (twiml().VoiceResponse)();
     r.hangup();
     return r.toString();
   }
@@ -118,7 +118,7 @@ async function smsAnswer(p: Record<string, string>, d: OnCallTwilioDeps): Promis
   const from = p.From ?? '';
   const body = (p.Body ?? '').trim();
   const reply = (text: string) => {
-    const r = new twilio.twiml.MessagingResponse();
+    const r = new (twiml().MessagingResponse)();
     r.message(text);
     return r.toString();
   };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import twilio from 'twilio';
 import { buildGatherTwiml } from '../../src/adapters/twilio/gather-twiml.js';
 import { isUnsubscribedRecipient, translateTwilioError } from '../../src/adapters/twilio/twilio-errors.js';
-import { KEYPAD_MENU } from '../../src/adapters/twilio/twilio-phone.js';
+import { KEYPAD_MENU } from '../../src/adapters/twilio/twiml.js';
 import { gatherActionOf, inboundSmsRequest, signRequest } from '../../src/sandbox/twilio/twilio-phone-side.js';
 import { spokenTextOf } from '../../src/sandbox/twilio/twilio-wire.js';
 

@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import { twiml } from './twiml.js';
 
 /** Read twice, as the first wave did: a half-awake listener gets a second chance. */
 const GATHER_TIMEOUT_S = 6;
@@ -10,7 +10,7 @@ const GATHER_TIMEOUT_S = 6;
  * The builder escapes the text, so alert titles cannot inject markup.
  */
 export function buildGatherTwiml(say: string, actionUrl: string, menu: string): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new (twiml().VoiceResponse)();
   for (const text of [say, `Again. ${say}`]) {
     const gather = response.gather({
       input: ['dtmf'],

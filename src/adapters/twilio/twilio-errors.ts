@@ -1,6 +1,10 @@
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
 import { type ErrorCode, SecOpsError } from '../../errors.js';
 import { maskNumbersIn } from './phone-numbers.js';
+
+// Only an error the SDK threw is translated, so the SDK is loaded by then; importing it here would
+// load it in every bot, Twilio configured or not (the on-call pager imports this module).
+const require = createRequire(import.meta.url);
 
 const USER_MESSAGES: Partial<Record<ErrorCode, string>> = {
   unavailable: 'Twilio is unavailable right now.',
@@ -41,7 +45,7 @@ function isTwilioHttpFailure(err: unknown): err is TwilioHttpFailure {
  */
 export function translateTwilioError(err: unknown, action: string): SecOpsError {
   if (err instanceof SecOpsError) return err;
-  if (err instanceof twilio.RestException || isTwilioHttpFailure(err)) {
+  if (err instanceof (require('twilio') as typeof import('twilio')).RestException || isTwilioHttpFailure(err)) {
     const failure = err as TwilioHttpFailure;
     const twilioCode = failure.code === undefined ? '' : ` ${failure.code}`;
     const text = maskNumbersIn(failure.message ?? '');

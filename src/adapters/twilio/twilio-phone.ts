@@ -6,6 +6,7 @@ import { ApiUrlRequestClient } from './api-url-request-client.js';
 import { buildGatherTwiml } from './gather-twiml.js';
 import { maskNumber, requireE164 } from './phone-numbers.js';
 import { translateTwilioError } from './twilio-errors.js';
+import { KEYPAD_MENU } from './twiml.js';
 
 export interface TwilioPhoneOptions {
   accountSid: string;
@@ -24,9 +25,6 @@ export interface TwilioPhoneOptions {
    */
   gatherUrl?: string;
 }
-
-/** What the keypad does, said after the message. */
-export const KEYPAD_MENU = 'Press 1 to acknowledge. Press 2 to escalate to the seniors now. Press 9 to repeat.';
 
 /** Every call progress event, so the SLA service can tell "answered" from "rang out". */
 const CALL_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
