@@ -281,6 +281,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         new Promise((r) => setTimeout(r, 1000).unref()),
       ]);
       while (inFlight > 0 && left() > 2000) await new Promise((r) => setTimeout(r, 20));
+      // The outbox stops taking rows at once and its sends in flight get most of the budget (a
+      // send cut off before it is recorded would be repeated by the next sender).
+      const outboxStopped = outbox.stop(Math.max(0, left() - 500));
       await Promise.race([
         Promise.allSettled(
           [...features]
@@ -291,7 +294,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         ),
         new Promise((r) => setTimeout(r, Math.max(0, left() - 1500)).unref()),
       ]);
-      await outbox.stop(Math.max(0, left() - 500));
+      await outboxStopped;
       await lease.stop();
       removeMetricSources();
       duoPush?.close();

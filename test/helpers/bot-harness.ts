@@ -59,7 +59,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     slackRetry: { retries: 0 },
     perChannelIntervalMs: 0,
     // The outbox retries within a test's patience; claims of a "dead" sender expire in seconds.
-    outbox: { pollMs: 50, backoffMs: 100, maxBackoffMs: 1000, claimTtlMs: 5000, phoneIntervalMs: 0 },
+    outbox: { pollMs: 50, backoffMs: 100, maxBackoffMs: 1000, claimTtlMs: 15_000, phoneIntervalMs: 0 },
     leaseTtlMs: 3000,
     socketRetry: { retries: 200, factor: 1, minTimeout: 100, maxTimeout: 100 },
     ...options.botOptions,

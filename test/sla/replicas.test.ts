@@ -51,7 +51,7 @@ mysql.describe('two bot replicas against one MariaDB', ({ it, before, after }) =
     assert.notEqual(a.bot.deps.lease.isHeld(), b.bot.deps.lease.isHeld(), 'exactly one replica holds the lease');
 
     // Half-way, the holder goes away; the other takes over and must neither repeat nor skip anything.
-    await eventually(() => sev2.every((id) => smsFor(sims, id).length === 1), 6000, 'tier 1 everywhere');
+    await eventually(() => sev2.every((id) => smsFor(sims, id).length === 1), 15_000, 'tier 1 everywhere');
     const holder = a.bot.deps.lease.isHeld() ? a : b;
     const other = holder === a ? b : a;
     await holder.bot.stop();
