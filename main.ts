@@ -328,6 +328,7 @@ function watchSlack(
   const start = async () => {
     while (!stopped) {
       try {
+        await app.init();
         await app.start();
         return;
       } catch (err) {

@@ -5,9 +5,11 @@ import { withTimeout } from '../with-timeout.js';
 import type { HttpServer } from './server.js';
 
 /**
- * 200 only when both the database answers and the Slack socket is connected. The body names
- * replicas by their opaque ids only: host names and pids are for the logs, not for anyone
- * who can reach the port.
+ * 200 while the database answers, 503 when it does not. Slack (or Duo) being away makes the bot
+ * `degraded`, named in `degraded`, but still 200: SMS and calls go out without Slack and its
+ * messages wait in the outbox, so an orchestrator must not restart a bot that is paging fine.
+ * The body names replicas by their opaque ids only: host names and pids are for the logs, not
+ * for anyone who can reach the port.
  */
 export function registerHealth(
   http: HttpServer,
@@ -28,16 +30,18 @@ export function registerHealth(
       db = 'down';
     }
     const slack = deps.slack();
-    const ok = db === 'ok' && slack === 'connected';
+    const duo = deps.duo?.();
+    const degraded = [...(slack === 'connected' ? [] : ['slack']), ...(duo === 'degraded' ? ['duo'] : [])];
     // Leading needs a lease renewed recently and a database that answers now.
     const leader = db === 'ok' && deps.lease.isHeld();
     return {
-      status: ok ? 200 : 503,
+      status: db === 'ok' ? 200 : 503,
       body: {
-        status: ok ? 'ok' : 'degraded',
+        status: db !== 'ok' ? 'down' : degraded.length ? 'degraded' : 'ok',
+        ...(degraded.length ? { degraded } : {}),
         db,
         slack,
-        ...(deps.duo ? { duo: deps.duo() } : {}),
+        ...(duo === undefined ? {} : { duo }),
         replica: deps.replica,
         leader,
         leaseHolder: db === 'ok' ? deps.lease.holderNow() : null,

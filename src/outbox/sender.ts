@@ -55,6 +55,8 @@ export interface SenderTuning {
   phoneIntervalMs: number;
   /** sends in flight at once, over all lanes */
   maxInFlight: number;
+  /** a Slack post queued longer than this (Slack down, a backlog) says it is late and since when */
+  lateAfterMs: number;
 }
 
 export const DEFAULT_TUNING: SenderTuning = {
@@ -68,6 +70,7 @@ export const DEFAULT_TUNING: SenderTuning = {
   slackUpdateIntervalMs: 300,
   phoneIntervalMs: 1000,
   maxInFlight: 32,
+  lateAfterMs: 60_000,
 };
 
 const HEADS_PER_TICK = 500;
@@ -254,7 +257,9 @@ export class OutboxSender {
     let result: SendResult;
     try {
       if (!transport) throw new SendError({ kind: 'permanent', error: `no transport for ${row.kind} is configured` });
-      result = await transport.send(row, payloadFor(row, parent, resent));
+      const late =
+        row.kind === 'slack_post' && this.d.clock.now().getTime() - row.createdAt > this.d.tuning.lateAfterMs;
+      result = await transport.send(row, payloadFor(row, parent, resent, late));
     } catch (err) {
       await this.failed(row, err, log);
       return;
@@ -398,19 +403,36 @@ function splitRef(ref: string | null): [string | null, string | null] {
   return i < 0 ? [ref, ''] : [ref.slice(0, i), ref.slice(i + 1)];
 }
 
-/** The payload as sent: the parent's ts filled in, and a repeat said to be one. */
-function payloadFor(row: OutboxRow, parent: OutboxRow | null, resent: boolean): SlackPayload | PhonePayload {
-  const p = { ...row.payload } as SlackPayload;
+/** The payload as sent: the parent's ts filled in, a late post and a repeat said to be one. */
+function payloadFor(
+  row: OutboxRow,
+  parent: OutboxRow | null,
+  resent: boolean,
+  late: boolean,
+): SlackPayload | PhonePayload {
+  let p = { ...row.payload } as SlackPayload;
   if (parent && row.dependsAs === 'thread_ts') p.thread_ts = parent.resultId ?? undefined;
   if (parent && row.dependsAs === 'ts') p.ts = parent.resultId ?? undefined;
+  if (late) p = withContext(p, lateNote(row.createdAt));
   if (!resent || row.kind === 'slack_update') return p;
   if (row.kind === 'call') return { text: `This is a repeat after a restart. ${p.text}` };
   if (row.kind === 'sms') return { text: `${p.text} (${RESENT_NOTE})` };
-  const note = { type: 'context', elements: [{ type: 'mrkdwn', text: `:repeat: ${RESENT_NOTE}` }] };
+  return withContext(p, { text: RESENT_NOTE, mrkdwn: `:repeat: ${RESENT_NOTE}` });
+}
+
+/** Slack renders the time in each reader's own zone; the fallback is UTC. */
+function lateNote(createdAt: number): { text: string; mrkdwn: string } {
+  const at = new Date(createdAt).toISOString().replace(/\.\d+Z$/, ' UTC');
+  const since = `<!date^${Math.floor(createdAt / 1000)}^{date_short_pretty} {time_secs}|${at}>`;
+  return { text: `delivered late, queued at ${at}`, mrkdwn: `:hourglass: delivered late: queued ${since}` };
+}
+
+function withContext(p: SlackPayload, note: { text: string; mrkdwn: string }): SlackPayload {
+  const block = { type: 'context', elements: [{ type: 'mrkdwn', text: note.mrkdwn }] };
   return {
     ...p,
-    text: `${p.text} (${RESENT_NOTE})`,
-    blocks: p.blocks && p.blocks.length < 50 ? [...p.blocks, note] : p.blocks,
+    text: `${p.text} (${note.text})`,
+    blocks: p.blocks && p.blocks.length < 50 ? [...p.blocks, block] : p.blocks,
   };
 }
 

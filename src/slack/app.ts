@@ -57,6 +57,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     clientOptions,
     ignoreSelf: true,
     convoStore: false,
+    // Bolt checks the bot token once; in the constructor a failure (Slack down at start) would be
+    // cached and every later event refused. Deferred, main.ts retries app.init() until it works.
+    deferInitialization: true,
   });
 
   let state: SlackConnection = 'connecting';

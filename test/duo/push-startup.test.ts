@@ -59,7 +59,7 @@ describe('Duo Auth API keys refused at start-up', () => {
     assert.ok(!lines.join('').includes(wrongSecret), 'the secret key is never logged');
     const res = await fetch(`${h.url}/healthz`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { status: string; duo: string };
-    assert.deepEqual([body.status, body.duo], ['ok', 'degraded']);
+    const body = (await res.json()) as { status: string; degraded?: string[]; duo: string };
+    assert.deepEqual([body.status, body.degraded, body.duo], ['degraded', ['duo'], 'degraded']);
   });
 });
