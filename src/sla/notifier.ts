@@ -147,7 +147,7 @@ export class SlaNotifier {
   /** The paged person's own copy of the notice, buttons included (people mute busy channels). */
   private async queueDm(trx: Knex.Transaction, alert: TrackedAlert, extras: FireExtras, now: number): Promise<void> {
     const user = extras.plan!.mention!;
-    const row = await this.noticeRow(alert, now);
+    const row = this.noticeRow(alert, now);
     await this.d.outbox.enqueue(trx, {
       kind: 'slack_post',
       key: `sla:${alert.alertId}:t${extras.tier}:dm:${user}`,
@@ -211,15 +211,19 @@ export class SlaNotifier {
   }
 
   private async ensureNotice(trx: Knex.Transaction, alert: TrackedAlert): Promise<void> {
-    await this.d.outbox.enqueue(trx, await this.noticeRow(alert, this.now()));
+    await this.d.outbox.enqueue(trx, this.noticeRow(alert, this.now()));
   }
 
   private async ackLineOf(alert: TrackedAlert): Promise<string | null> {
     return alert.state === 'open' && this.d.onCallLink ? this.d.onCallLink.ackLine(alert.alertId) : null;
   }
 
-  private async noticeRow(alert: TrackedAlert, now: number): Promise<OutboxMessage> {
-    const view = this.view(alert, now, await this.ackLineOf(alert));
+  /**
+   * Inside a transaction, so no acknowledgement line: a tier fires only when no acknowledgement
+   * holds the alert, and reading one here would need a second connection (SQLite has one).
+   */
+  private noticeRow(alert: TrackedAlert, now: number): OutboxMessage {
+    const view = this.view(alert, now);
     return {
       kind: 'slack_post',
       key: noticeKey(alert.alertId),
@@ -241,7 +245,7 @@ export class SlaNotifier {
     notificationId: number,
     now: number,
   ): Promise<void> {
-    const row = await this.noticeRow(alert, now);
+    const row = this.noticeRow(alert, now);
     if (await this.d.outbox.enqueue(trx, row)) return;
     if (await this.d.outbox.repo.replacePending(trx, row.key, row.payload)) return;
     const notice = await this.d.outbox.repo.byKey(trx, row.key);
