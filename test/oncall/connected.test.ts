@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AckStore } from '../../src/oncall/ack-store.js';
 import { OverrideStore } from '../../src/oncall/override-store.js';
 import { eventually, noticeOf, PRIMARY } from '../sla/sla-helpers.js';
-import { type OnCallRig, SENIOR_CAROL, startOnCallRig } from './oncall-helpers.js';
+import { BOT_NUMBER, type OnCallRig, SENIOR_CAROL, startOnCallRig } from './oncall-helpers.js';
 
 /**
  * Issue 10 connected to the SLA tiers through the outbox: the real tier firer, real Bolt, real
@@ -124,5 +124,35 @@ describe('the rotation pages whoever is on call when the tier fires; an override
       rig.sims.twilio.calls().filter((c) => c.to === ALICE && c.spokenText.some((t) => t.includes(second))).length,
       0,
     );
+  });
+});
+
+describe('Twilio 21610 the bot never saw coming (STOP before the webhook existed)', () => {
+  let rig: OnCallRig;
+  before(async () => {
+    rig = await startOnCallRig(
+      policy(`  people:\n    alice: { slack: U0ALICE, phone: "${ALICE}" }\n  primary: ["${ALICE}"]\n`),
+    );
+  });
+  after(async () => rig.stop());
+
+  it('the refused SMS page goes out as a call, the channel is told once with the fix, later SMS tiers call', async () => {
+    await rig.sims.twilio.textFromPhone(ALICE, BOT_NUMBER, 'STOP');
+    await eventually(() => rig.h.sim.messages('C0ALERTS').some((m) => /cannot receive SMS/.test(m.text)), 8000, 'stop');
+    // Forget what the webhook recorded: only Twilio's 21610 on the send tells the bot now.
+    await rig.h.bot.deps.db('oncall_sms_optouts').where({ phone: ALICE }).delete();
+    const callsFor = (id: string) =>
+      rig.sims.twilio.calls().filter((c) => c.to === ALICE && c.spokenText.some((t) => t.includes(id)));
+    const id = String(rig.sims.hive.addAlert({ severity: 2, title: 'refused', description: 'x' })._id);
+    await eventually(() => callsFor(id).length === 2, 10_000, 'tier 1 call and the SMS tier as a call');
+    await eventually(
+      () =>
+        rig.h.sim.messages('C0ALERTS').filter((m) => /alice cannot receive SMS.*text START/.test(m.text)).length === 2,
+      8000,
+      'told once more (the first was the STOP webhook)',
+    );
+    const second = String(rig.sims.hive.addAlert({ severity: 2, title: 'again', description: 'x' })._id);
+    await eventually(() => callsFor(second).length === 2, 10_000, 'planned as a call');
+    assert.equal(rig.h.sim.messages('C0ALERTS').filter((m) => /cannot receive SMS/.test(m.text)).length, 2);
   });
 });
