@@ -201,7 +201,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const features: Feature[] = [
     home,
     confirm,
-    createSlaFeature(deps, { ticketing, phone, twilioAuthToken: config.twilio?.authToken, ack: oncall.slackAck }),
+    createSlaFeature(deps, {
+      ticketing,
+      phone,
+      twilioAuthToken: config.twilio?.authToken,
+      ack: oncall.slackAck,
+      oncall: oncall.link,
+    }),
     oncall,
   ];
   features.push(createDigestFeature(deps, { metrics, activitySources: () => features, ask: confirm.intake }));

@@ -3,15 +3,21 @@
  * `/oncall` with overrides; handoff announcements. Wired from what main.ts constructed; with
  * Twilio off the webhooks refuse every request and "escalate" says no seniors can be called.
  */
+import { optedOutNotice } from '../core/oncall/paging.js';
 import type { PhonePort } from '../core/ports.js';
 import type { Feature, FeatureDeps } from '../feature.js';
+import type { SlaOnCallLink } from '../sla/oncall-link.js';
 import { AckStore } from './ack-store.js';
 import { HandoffAnnouncer } from './handoff-announcer.js';
 import { OnCallRecords } from './oncall-records.js';
 import { OnCallService } from './oncall-service.js';
 import { OverrideStore } from './override-store.js';
-import { RotationPager } from './rotation-pager.js';
-import { PhoneSeniorPager, SlackHandoffSender, SlackThreadAnnouncer } from './senders.js';
+import {
+  OutboxHandoffSender,
+  OutboxSeniorPager,
+  OutboxThreadAnnouncer,
+  registerOnCallPageHandlers,
+} from './senders.js';
 import { SlaLookup } from './sla-lookup.js';
 import { registerOnCallListeners, slackAcknowledge } from './slack-listeners.js';
 import { registerOnCallTwilioRoutes } from './twilio-routes.js';
@@ -27,8 +33,8 @@ export interface OnCallFeature extends Feature {
   /** `/hive ack <alertId>`: responders only; the SLA feature's `/hive` switch calls this */
   slackAck(alertId: string, userId: string): Promise<{ ok: boolean; message: string }>;
   handoffs: HandoffAnnouncer;
-  /** sends `service.planPage(methods)` for a fired tier; the SLA notifier calls it once connected */
-  pager: RotationPager;
+  /** what the SLA tiers use (pass to createSlaFeature) */
+  link: SlaOnCallLink;
 }
 
 export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOptions): OnCallFeature {
@@ -39,6 +45,8 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
   const overrides = new OverrideStore(db);
   const lookup = new SlaLookup(db);
   const alertsChannel = config.slack.alertsChannel;
+  const announcer = new OutboxThreadAnnouncer(outbox, alertsChannel);
+  registerOnCallPageHandlers(outbox, records, () => clock.now().getTime());
   const service = new OnCallService({
     policy,
     sla: config.policy.sla,
@@ -47,16 +55,17 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
     overrides,
     records,
     lookup,
-    pager: opts.phone ? new PhoneSeniorPager(opts.phone, records, clock, logger) : null,
-    announcer: new SlackThreadAnnouncer(outbox, alertsChannel),
+    pager: opts.phone ? new OutboxSeniorPager(db, outbox) : null,
+    announcer,
     clock,
     logger,
   });
   const handoffs = new HandoffAnnouncer({
+    db,
     policy,
     records,
     overrides,
-    sender: new SlackHandoffSender(outbox, alertsChannel),
+    sender: new OutboxHandoffSender(outbox, alertsChannel),
     replicaId: deps.lease.holder,
     isLeader: () => deps.lease.isHeld(),
     clock,
@@ -69,21 +78,32 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
       ),
     );
 
-  const pager = new RotationPager({
-    phone: opts.phone,
-    outbox,
-    records,
-    alertsChannel,
-    nameOf: (phone) => service.nameOf({ phone }),
-    clock,
-    logger,
-  });
+  const link: SlaOnCallLink = {
+    slaInputs: (alertId) => service.slaInputs(alertId),
+    planPage: (methods) => service.planPage(methods),
+    ackLine: (alertId) => service.ackLine(alertId),
+    endAck: (alertId, reason) => service.endAck(alertId, reason),
+    recordPage: (trx, page) => records.recordPage(page, trx),
+    markOptedOut: (trx, phone, now) => records.markOptedOut(phone, now, trx),
+    optedOutNotice: (phone) => optedOutNotice(service.nameOf({ phone })),
+    connectNotice: (hooks) => announcer.connect(hooks),
+  };
+  // A STOP seen by the SMS webhook: told once (the caller recorded it first), through the outbox.
+  const reportOptOut = async (phone: string) => {
+    const now = clock.now().getTime();
+    await outbox.send({
+      kind: 'slack_post',
+      key: `oncall:optout:${phone}:${now}`,
+      to: alertsChannel,
+      payload: { text: link.optedOutNotice(phone) },
+    });
+  };
 
   return {
     name: 'oncall',
     service,
     handoffs,
-    pager,
+    link,
     slackAck: (alertId, userId) => slackAcknowledge({ service, responders }, alertId, userId),
     helpLines: ['• `/oncall` — who is on call now, until when, and who is next'],
     registerSlack(app) {
@@ -97,7 +117,7 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
         authToken: opts.twilioAuthToken ?? null,
         publicUrl: config.publicUrl,
         knownNumbers,
-        reportOptOut: (phone) => pager.reportOptOut(phone),
+        reportOptOut,
         clock,
         logger,
       });

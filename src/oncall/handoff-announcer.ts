@@ -6,6 +6,7 @@
 import type { Logger } from 'winston';
 import { handoffAt, type OnCallPolicy, onCallAt, shiftIndexAt } from '../core/oncall/rotation.js';
 import type { Clock } from '../core/ports.js';
+import type { Db } from '../store/db.js';
 import type { OnCallRecords } from './oncall-records.js';
 import type { OverrideStore } from './override-store.js';
 import type { HandoffSender } from './senders.js';
@@ -16,6 +17,7 @@ const ANNOUNCE_WINDOW_MS = 60 * 60_000;
 const MAX_SLEEP_MS = 30_000;
 
 export interface HandoffAnnouncerDeps {
+  db: Db;
   policy: OnCallPolicy;
   records: OnCallRecords;
   overrides: OverrideStore;
@@ -56,10 +58,16 @@ export class HandoffAnnouncer {
     const current = onCallAt(this.d.policy, await this.d.overrides.current(now), now);
     const name =
       current.holder.kind === 'rotation' || current.holder.kind === 'override' ? current.holder.person.name : '';
-    if (!(await this.d.records.claimHandoff(at, name, this.d.replicaId, now))) return false;
-    this.d.logger.info('on-call handoff', { component: 'oncall', at: new Date(at).toISOString(), person: name });
-    await this.d.sender.announce(current.holder, current.until);
-    return true;
+    // The messages are queued with the claim: exactly one replica's claim commits, with its messages.
+    const claimed = await this.d.db.transaction(async (trx) => {
+      if (!(await this.d.records.claimHandoff(at, name, this.d.replicaId, now, trx))) return false;
+      await this.d.sender.announce(trx, at, current.holder, current.until);
+      return true;
+    });
+    if (claimed) {
+      this.d.logger.info('on-call handoff', { component: 'oncall', at: new Date(at).toISOString(), person: name });
+    }
+    return claimed;
   }
 
   private schedule(delayMs: number): void {

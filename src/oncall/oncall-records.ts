@@ -4,6 +4,7 @@
  * and numbers that texted STOP. Each claim is a unique key, so replicas agree without locks.
  */
 import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
 import { appendAudit } from '../store/audit.js';
 import { type Db, isUniqueViolation } from '../store/db.js';
 
@@ -15,7 +16,9 @@ export interface PageRecord {
   at: number;
 }
 
-async function insertOnce(db: Db, table: string, row: Record<string, unknown>): Promise<boolean> {
+type Exec = Db | Knex.Transaction;
+
+async function insertOnce(db: Exec, table: string, row: Record<string, unknown>): Promise<boolean> {
   try {
     await db(table).insert(row);
     return true;
@@ -28,8 +31,9 @@ async function insertOnce(db: Db, table: string, row: Record<string, unknown>): 
 export class OnCallRecords {
   constructor(private readonly db: Db) {}
 
-  async recordPage(p: PageRecord): Promise<void> {
-    await this.db('oncall_pages').insert({
+  /** `exec`: the transaction that marks the page's outbox row sent, so a sent page is always findable. */
+  async recordPage(p: PageRecord, exec: Exec = this.db): Promise<void> {
+    await exec('oncall_pages').insert({
       alert_id: p.alertId,
       phone: p.phone,
       method: p.method,
@@ -92,8 +96,14 @@ export class OnCallRecords {
   }
 
   /** One announcement per handoff instant across replicas. */
-  async claimHandoff(handoffAt: number, person: string, replica: string, now: number): Promise<boolean> {
-    return insertOnce(this.db, 'oncall_handoffs', {
+  async claimHandoff(
+    handoffAt: number,
+    person: string,
+    replica: string,
+    now: number,
+    exec: Exec = this.db,
+  ): Promise<boolean> {
+    return insertOnce(exec, 'oncall_handoffs', {
       handoff_at: handoffAt,
       person,
       replica,
@@ -108,8 +118,15 @@ export class OnCallRecords {
   }
 
   /** "Escalate now" happens once per alert and tier, however many people press 2. */
-  async claimEscalation(alertId: string, tier: number, by: string, how: string, now: number): Promise<boolean> {
-    const won = await insertOnce(this.db, 'oncall_escalations', {
+  async claimEscalation(
+    alertId: string,
+    tier: number,
+    by: string,
+    how: string,
+    now: number,
+    exec: Exec = this.db,
+  ): Promise<boolean> {
+    const won = await insertOnce(exec, 'oncall_escalations', {
       alert_id: alertId,
       tier,
       by_who: by,
@@ -117,7 +134,7 @@ export class OnCallRecords {
       escalated_at: now,
     });
     if (won) {
-      await appendAudit(this.db, {
+      await appendAudit(exec as Db, {
         at: new Date(now),
         actor: by,
         action: 'oncall.escalated',
@@ -129,8 +146,8 @@ export class OnCallRecords {
   }
 
   /** A number Twilio says cannot receive SMS (21610): true when this call first recorded it. */
-  async markOptedOut(phone: string, now: number): Promise<boolean> {
-    return insertOnce(this.db, 'oncall_sms_optouts', { phone, since: now, told_at: null });
+  async markOptedOut(phone: string, now: number, exec: Exec = this.db): Promise<boolean> {
+    return insertOnce(exec, 'oncall_sms_optouts', { phone, since: now, told_at: null });
   }
 
   async optedOutNumbers(): Promise<Set<string>> {

@@ -3,6 +3,7 @@
  * call, and what the SLA evaluation needs to know. Every entry point (keypad, SMS, Slack)
  * calls these, so the rules and the audit trail are the same whichever way a person answers.
  */
+import type { Knex } from 'knex';
 import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
 import type { BusinessHours } from '../core/confirm/policy.js';
@@ -21,11 +22,16 @@ import { type AckHow, type AckStore, isActive } from './ack-store.js';
 import type { OnCallRecords } from './oncall-records.js';
 import type { OverrideStore } from './override-store.js';
 import type { AlertSnapshot, SlaLookup } from './sla-lookup.js';
-import type { AckAnswer, EscalateAnswer } from './wording.js';
+import { type AckAnswer, type EscalateAnswer, slackAckLine } from './wording.js';
 
 /** Calls the seniors at once ("2" on the keypad, ESC by SMS). */
 export interface SeniorPager {
-  callSeniors(alert: AlertSnapshot, seniors: OnCallPerson[]): Promise<void>;
+  /** Queues the calls in the transaction of `claim`; false (nothing queued) when the claim is lost. */
+  callSeniors(
+    alert: AlertSnapshot,
+    seniors: OnCallPerson[],
+    claim: (trx: Knex.Transaction) => Promise<boolean>,
+  ): Promise<boolean>;
 }
 
 /** Tells the channel (and, after the outbox merge, updates the notice) what people did. */
@@ -124,10 +130,9 @@ export class OnCallService {
     const seniors = resolveSeniors(this.d.policy).filter((p) => p.phone !== null);
     if (seniors.length === 0 || this.d.pager === null) return { kind: 'no_seniors' };
     const now = this.d.clock.now().getTime();
-    if (!(await this.d.records.claimEscalation(alertId, alert.firedTier, this.auditId(actor), how, now))) {
-      return { kind: 'already' };
-    }
-    await this.d.pager.callSeniors(alert, seniors);
+    const claim = (trx: Knex.Transaction) =>
+      this.d.records.claimEscalation(alertId, alert.firedTier, this.auditId(actor), how, now, trx);
+    if (!(await this.d.pager.callSeniors(alert, seniors, claim))) return { kind: 'already' };
     this.announce('escalation', alertId, () => this.d.announcer.escalated(alert, this.nameOf(actor), how));
     return { kind: 'escalated', seniors: seniors.length };
   }
@@ -148,6 +153,18 @@ export class OnCallService {
     const ack = await this.d.acks.get(alertId);
     const live = ack !== null && ack.endedAt === null ? { until: ack.until, tierAtAck: ack.tierAtAck } : null;
     return { ack: live, businessHours: this.d.businessHours };
+  }
+
+  /** The notice's line for a live acknowledgement (who, how, until when), or null. */
+  async ackLine(alertId: string): Promise<string | null> {
+    const ack = await this.d.acks.get(alertId);
+    if (!isActive(ack, this.d.clock.now().getTime())) return null;
+    return slackAckLine(ack, /^[UW][A-Z0-9]+$/.test(ack.by) ? `<@${ack.by}>` : ack.by);
+  }
+
+  /** Promote or close: the acknowledgement ends (audited by the store). */
+  async endAck(alertId: string, reason: 'promoted' | 'closed'): Promise<void> {
+    await this.d.acks.end(alertId, reason, this.d.clock.now().getTime());
   }
 
   /** True while someone's acknowledgement holds the alert. */

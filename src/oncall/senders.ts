@@ -1,56 +1,81 @@
 /**
- * Thin senders over today's delivery paths (the Twilio adapter and the paced Slack sender).
- * Each sits behind a small interface (SeniorPager, OnCallAnnouncer, HandoffSender) so that
- * after the persistent outbox lands it is re-pointed by replacing these classes alone.
+ * The on-call loop's sends, as outbox rows (src/outbox/outbox.ts) written in the transaction of
+ * the state change that needs them: an escalation's calls with its claim, a handoff's messages
+ * with its claim, so each goes out exactly once across replicas and restarts.
  */
-import type { Logger } from 'winston';
-import { maskNumber } from '../adapters/twilio/phone-numbers.js';
+import type { Knex } from 'knex';
 import type { OnCallHolder, OnCallPerson } from '../core/oncall/rotation.js';
-import type { Clock, PhonePort } from '../core/ports.js';
-import type { SlackOutbox } from '../slack/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { Db } from '../store/db.js';
 import type { AckHow } from './ack-store.js';
 import type { OnCallRecords } from './oncall-records.js';
 import type { OnCallAnnouncer, SeniorPager } from './oncall-service.js';
 import type { AlertSnapshot } from './sla-lookup.js';
 import { handoffChannelText, handoffDmText, pageMessage, slackAckLine } from './wording.js';
 
-/** Calls each senior now; the call is answerable like any page, and logged against the alert. */
-export class PhoneSeniorPager implements SeniorPager {
+/** Outbox ref type of a page the on-call loop queues itself; `sent` records it so keypresses find the alert. */
+export const ONCALL_PAGE_REF = 'oncall.page';
+
+export function registerOnCallPageHandlers(outbox: Outbox, records: OnCallRecords, now: () => number): void {
+  outbox.register(ONCALL_PAGE_REF, {
+    sent: async (trx, alertId, result, row) => {
+      await records.recordPage({ alertId, phone: row.lane, method: 'escalate', sid: result.id, at: now() }, trx);
+    },
+  });
+}
+
+/** Calls each senior now, queued with the escalation's claim; the call is answerable like any page. */
+export class OutboxSeniorPager implements SeniorPager {
   constructor(
-    private readonly phone: PhonePort,
-    private readonly records: OnCallRecords,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
+    private readonly db: Db,
+    private readonly outbox: Outbox,
   ) {}
 
-  async callSeniors(alert: AlertSnapshot, seniors: OnCallPerson[]): Promise<void> {
+  async callSeniors(
+    alert: AlertSnapshot,
+    seniors: OnCallPerson[],
+    claim: (trx: Knex.Transaction) => Promise<boolean>,
+  ): Promise<boolean> {
     const say = `Escalated to you. ${pageMessage(alert)}`;
-    await Promise.all(
-      seniors.map(async (senior) => {
-        const to = senior.phone!;
-        try {
-          const { sid } = await this.phone.call(to, say);
-          await this.records.recordPage({ alertId: alert.alertId, phone: to, method: 'escalate', sid, at: this.now() });
-        } catch (err) {
-          this.logger.warn('could not call a senior', { alert: alert.alertId, to: maskNumber(to), err });
-        }
-      }),
-    );
-  }
-
-  private now(): number {
-    return this.clock.now().getTime();
+    return this.db.transaction(async (trx) => {
+      if (!(await claim(trx))) return false;
+      for (const senior of seniors) {
+        await this.outbox.enqueue(trx, {
+          kind: 'call',
+          key: `oncall:${alert.alertId}:escalate:t${alert.firedTier}:${senior.phone}`,
+          to: senior.phone!,
+          payload: { text: say },
+          ref: `${ONCALL_PAGE_REF}:${alert.alertId}`,
+        });
+      }
+      return true;
+    });
   }
 }
 
 const HOW_TEXT: Record<AckHow, string> = { phone: 'by phone', sms: 'by SMS', slack: 'in Slack' };
 
-/** Says in the notice's thread what people did (the alerts channel when there is no notice yet). */
-export class SlackThreadAnnouncer implements OnCallAnnouncer {
+/** The SLA notice's thread and the notice itself, as the SLA notifier offers them. */
+export interface NoticeHooks {
+  threadReply(alertId: string, text: string): Promise<void>;
+  refreshNotice(alertId: string): Promise<void>;
+}
+
+/**
+ * Says in the notice's thread what people did and refreshes the notice (who acknowledged, until
+ * when); without the SLA feature, a line in the alerts channel. All through the outbox.
+ */
+export class OutboxThreadAnnouncer implements OnCallAnnouncer {
+  private hooks: NoticeHooks | null = null;
+
   constructor(
-    private readonly outbox: SlackOutbox,
+    private readonly outbox: Outbox,
     private readonly alertsChannel: string,
   ) {}
+
+  connect(hooks: NoticeHooks): void {
+    this.hooks = hooks;
+  }
 
   async acknowledged(
     alert: AlertSnapshot,
@@ -58,6 +83,7 @@ export class SlackThreadAnnouncer implements OnCallAnnouncer {
     byName: string,
   ): Promise<void> {
     await this.say(alert, slackAckLine(answer.ack, byName));
+    await this.hooks?.refreshNotice(alert.alertId);
   }
 
   async escalated(alert: AlertSnapshot, byName: string, how: AckHow): Promise<void> {
@@ -65,28 +91,42 @@ export class SlackThreadAnnouncer implements OnCallAnnouncer {
   }
 
   private async say(alert: AlertSnapshot, text: string): Promise<void> {
-    if (alert.noticeChannel && alert.noticeTs) {
-      await this.outbox.post({ channel: alert.noticeChannel, thread_ts: alert.noticeTs, text });
-    } else {
-      await this.outbox.post({ channel: this.alertsChannel, text: `${text} (TheHive alert ${alert.alertId})` });
-    }
+    if (this.hooks) return this.hooks.threadReply(alert.alertId, text);
+    await this.outbox.send({
+      kind: 'slack_post',
+      key: `oncall:${alert.alertId}:say:${Date.now()}:${Math.random()}`,
+      to: this.alertsChannel,
+      payload: { text: `${text} (TheHive alert ${alert.alertId})` },
+    });
   }
 }
 
-/** A handoff: one line in the alerts channel and a DM to the incoming person. */
+/** A handoff: one line in the alerts channel and a DM to the incoming person, queued with the claim. */
 export interface HandoffSender {
-  announce(incoming: OnCallHolder, until: number | null): Promise<void>;
+  announce(trx: Knex.Transaction, handoffAt: number, incoming: OnCallHolder, until: number | null): Promise<void>;
 }
 
-export class SlackHandoffSender implements HandoffSender {
+export class OutboxHandoffSender implements HandoffSender {
   constructor(
-    private readonly outbox: SlackOutbox,
+    private readonly outbox: Outbox,
     private readonly alertsChannel: string,
   ) {}
 
-  async announce(incoming: OnCallHolder, until: number | null): Promise<void> {
-    await this.outbox.post({ channel: this.alertsChannel, text: handoffChannelText(incoming, until) });
+  async announce(trx: Knex.Transaction, at: number, incoming: OnCallHolder, until: number | null): Promise<void> {
+    await this.outbox.enqueue(trx, {
+      kind: 'slack_post',
+      key: `oncall:handoff:${at}:channel`,
+      to: this.alertsChannel,
+      payload: { text: handoffChannelText(incoming, until) },
+    });
     const slack = incoming.kind === 'rotation' || incoming.kind === 'override' ? incoming.person.slack : null;
-    if (slack) await this.outbox.post({ channel: await this.outbox.dmChannel(slack), text: handoffDmText(until) });
+    if (slack) {
+      await this.outbox.enqueue(trx, {
+        kind: 'slack_post',
+        key: `oncall:handoff:${at}:dm`,
+        to: slack,
+        payload: { text: handoffDmText(until) },
+      });
+    }
   }
 }

@@ -4,6 +4,7 @@
  * policy is one and the vendors' error shapes stay here.
  */
 import type { WebClient } from '@slack/web-api';
+import { twilioCodeOf } from '../adapters/twilio/twilio-errors.js';
 import type { PhonePort } from '../core/ports.js';
 import { isSecOpsError } from '../errors.js';
 import { type OutboxRow, type PhonePayload, SendError, type SendResult, type SlackPayload } from './types.js';
@@ -84,7 +85,10 @@ export function phoneTransport(phone: PhonePort): Transport {
         const res = row.kind === 'sms' ? await phone.sendSms(row.lane, text) : await phone.call(row.lane, text);
         return { channel: null, id: res.sid };
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
+        const message = err instanceof Error ? err.message : String(err);
+        // The code names a cause the message may not (21610: the number texted STOP); domains act on it.
+        const code = twilioCodeOf(err);
+        const error = code === undefined ? message : `Twilio error ${code}: ${message}`;
         if (isSecOpsError(err, 'unavailable') || isSecOpsError(err, 'rate_limited')) {
           throw new SendError({ kind: 'transient', error });
         }

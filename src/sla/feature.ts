@@ -6,6 +6,7 @@ import type { PhonePort, TicketingPort } from '../core/ports.js';
 import type { Feature, FeatureDeps } from '../feature.js';
 import { SlaMonitor } from './monitor.js';
 import { SlaNotifier } from './notifier.js';
+import type { SlaOnCallLink } from './oncall-link.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './phone-retry.js';
 import { SlaRepository } from './repository.js';
 import { ResponderActions } from './responder-actions.js';
@@ -21,6 +22,8 @@ export interface SlaFeatureOptions {
   retry?: RetryPolicy;
   /** `/hive ack <alertId>`, owned by the on-call feature */
   ack?: (alertId: string, userId: string) => Promise<{ message: string }>;
+  /** the on-call feature's link (`OnCallFeature.link`): rotation paging, acknowledgements */
+  oncall?: SlaOnCallLink;
 }
 
 export interface SlaFeature extends Feature {
@@ -52,6 +55,7 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       clock,
       logger,
       retry: opts.retry ?? DEFAULT_RETRY,
+      onCallLink: opts.oncall,
     });
     deps.outbox.setFolder(
       new SlaStormFolder({ db, outbox: deps.outbox, policy: config.policy.delivery, clock, logger }),

@@ -170,7 +170,10 @@ export class SlaMonitor {
         continue;
       }
       if (alert?.state === 'open') continue;
-      if (await this.d.repo.alerts.markClosed(alertId, this.now())) closed.push(alertId);
+      if (await this.d.repo.alerts.markClosed(alertId, this.now())) {
+        closed.push(alertId);
+        await this.d.notifier.onCall?.endAck(alertId, 'closed');
+      }
     }
     return closed;
   }

@@ -11,15 +11,19 @@ import type { Logger } from 'winston';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
 import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn } from '../core/escape.js';
+import type { PagePlan } from '../core/oncall/paging.js';
+import { SMS_REPLY_HINT } from '../core/oncall/sms-reply.js';
 import type { Clock, PhonePort, TicketingPort } from '../core/ports.js';
 import type { OnCall, SlaPolicy } from '../core/sla/policy.js';
 import { tierSends } from '../metrics/metrics.js';
+import { slackResumedLine } from '../oncall/wording.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { OutboxMessage } from '../outbox/types.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { type NoticeView, noticeBlocks, noticeText, smsBody, spokenText } from './notice-blocks.js';
 import type { NotificationKey, NotificationRow } from './notification-repository.js';
+import type { SlaOnCallLink } from './oncall-link.js';
 import { phoneFailureText, phoneSendName, type RetryPolicy } from './phone-retry.js';
 import type { SlaRepository } from './repository.js';
 import type { TrackedAlert } from './tracked-alert-repository.js';
@@ -37,6 +41,15 @@ export interface SlaNotifierDeps {
   logger: Logger;
   /** kept for callers; the outbox retries (see src/outbox/sender.ts) */
   retry?: RetryPolicy;
+  /** on-call (src/oncall): who is paged when a tier fires, acknowledgements; absent: the fixed numbers */
+  onCallLink?: SlaOnCallLink;
+}
+
+/** What a fire adds to its methods: who is on call now (planned before the claim) and whether an acknowledgement ran out. */
+export interface FireExtras {
+  tier: number;
+  plan: PagePlan | null;
+  resumed: boolean;
 }
 
 type Exec = Db | Knex.Transaction;
@@ -46,6 +59,18 @@ export const noticeKey = (alertId: string) => `sla:${alertId}:notice`;
 export class SlaNotifier {
   constructor(private readonly d: SlaNotifierDeps) {
     this.registerHandlers();
+    d.onCallLink?.connectNotice({
+      threadReply: (alertId, text) => this.threadReply(alertId, text),
+      refreshNotice: async (alertId) => {
+        const alert = await this.d.repo.alerts.get(alertId);
+        if (alert) await this.refreshNotice(alert);
+      },
+    });
+  }
+
+  /** The on-call feature, when wired: the tier firer and the close paths use it. */
+  get onCall(): SlaOnCallLink | null {
+    return this.d.onCallLink ?? null;
   }
 
   /** Who a method reaches. Phone methods reach nobody while Twilio is off (the thread says so instead). */
@@ -57,12 +82,21 @@ export class SlaNotifier {
     return [];
   }
 
-  keysFor(tier: number, methods: string[]): NotificationKey[] {
-    return methods.flatMap((method) => this.recipients(method).map((recipient) => ({ tier, method, recipient })));
+  /** With a page plan, the phone sends are whoever is on call now (an opted-out SMS is a call). */
+  keysFor(tier: number, methods: string[], plan: PagePlan | null = null): NotificationKey[] {
+    if (!plan) {
+      return methods.flatMap((method) => this.recipients(method).map((recipient) => ({ tier, method, recipient })));
+    }
+    const keys: NotificationKey[] = methods.includes('slack')
+      ? [{ tier, method: 'slack', recipient: this.d.alertsChannel }]
+      : [];
+    if (!this.d.phone) return keys;
+    return [...keys, ...plan.phone.map((p) => ({ tier, method: p.method, recipient: p.to }))];
   }
 
-  view(alert: TrackedAlert, now: number): NoticeView {
+  view(alert: TrackedAlert, now: number, acknowledged: string | null = null): NoticeView {
     return {
+      acknowledged,
       alertId: alert.alertId,
       severity: alert.severity,
       title: alert.title,
@@ -87,10 +121,13 @@ export class SlaNotifier {
    * never sent): one outbox row per pending notification, and a line in the thread for what
    * `methods` cannot send at all.
    */
-  async queue(trx: Knex.Transaction, alertId: string, methods: string[]): Promise<void> {
+  async queue(trx: Knex.Transaction, alertId: string, methods: string[], extras?: FireExtras): Promise<void> {
     const alert = await this.d.repo.alerts.get(alertId, trx);
     if (!alert) return;
     const now = this.now();
+    if (extras?.resumed) {
+      await this.threadReply(alertId, slackResumedLine(), trx, `sla:${alertId}:t${extras.tier}:resumed`);
+    }
     const pending = (await trx('sla_notifications').where({ alert_id: alertId, status: 'pending' })) as Record<
       string,
       unknown
@@ -103,12 +140,28 @@ export class SlaNotifier {
       else await this.d.outbox.enqueue(trx, this.pageRow(alert, id, method, String(r.recipient), tier, now));
       await trx('sla_notifications').where({ id }).update({ status: 'queued', updated_at: now });
     }
-    await this.reportMissingPhone(trx, alert, methods, now);
+    await this.reportMissingPhone(trx, alert, methods, now, extras?.plan ?? null);
+    if (extras?.plan?.mention && methods.some((m) => m !== 'escalate')) await this.queueDm(trx, alert, extras, now);
+  }
+
+  /** The paged person's own copy of the notice, buttons included (people mute busy channels). */
+  private async queueDm(trx: Knex.Transaction, alert: TrackedAlert, extras: FireExtras, now: number): Promise<void> {
+    const user = extras.plan!.mention!;
+    const row = this.noticeRow(alert, now);
+    await this.d.outbox.enqueue(trx, {
+      kind: 'slack_post',
+      key: `sla:${alert.alertId}:t${extras.tier}:dm:${user}`,
+      to: user,
+      payload: {
+        text: `You are on call: ${(row.payload as { text: string }).text}`,
+        blocks: (row.payload as { blocks: unknown[] }).blocks,
+      },
+    });
   }
 
   /** Replaces the notice with the alert's current state (promoted, snoozed). */
   async refreshNotice(alert: TrackedAlert): Promise<void> {
-    const view = this.view(alert, this.now());
+    const view = this.view(alert, this.now(), await this.ackLineOf(alert));
     const payload = { text: noticeText(view), blocks: noticeBlocks(view) };
     const key = noticeKey(alert.alertId);
     await this.d.db.transaction(async (trx) => {
@@ -161,6 +214,14 @@ export class SlaNotifier {
     await this.d.outbox.enqueue(trx, this.noticeRow(alert, this.now()));
   }
 
+  private async ackLineOf(alert: TrackedAlert): Promise<string | null> {
+    return alert.state === 'open' && this.d.onCallLink ? this.d.onCallLink.ackLine(alert.alertId) : null;
+  }
+
+  /**
+   * Inside a transaction, so no acknowledgement line: a tier fires only when no acknowledgement
+   * holds the alert, and reading one here would need a second connection (SQLite has one).
+   */
   private noticeRow(alert: TrackedAlert, now: number): OutboxMessage {
     const view = this.view(alert, now);
     return {
@@ -236,7 +297,10 @@ export class SlaNotifier {
       kind: sms ? 'sms' : 'call',
       key: `sla:${alert.alertId}:n${id}`,
       to: recipient,
-      payload: { text: sms ? smsBody(facts) : spokenText(facts, alert.firedLabel ?? `tier ${tier + 1}`) },
+      // Every page SMS says how to reply (ack / escalate), so the person can answer from the lock screen.
+      payload: {
+        text: sms ? `${smsBody(facts)}\n${SMS_REPLY_HINT}` : spokenText(facts, alert.firedLabel ?? `tier ${tier + 1}`),
+      },
       ref: `sla.notification:${id}`,
       fold: 'page',
     };
@@ -248,11 +312,16 @@ export class SlaNotifier {
     alert: TrackedAlert,
     methods: string[],
     now: number,
+    plan: PagePlan | null,
   ): Promise<void> {
+    const reached = (method: string) =>
+      plan
+        ? plan.phone.filter((p) => p.method === method || (method === 'sms' && p.insteadOfSms)).length
+        : this.recipients(method).length;
     for (const method of methods.filter((m) => m !== 'slack')) {
       let problem: string | null = null;
       if (!this.d.phone) problem = 'Twilio is not configured (TWILIO_* unset), so no SMS or call can be sent';
-      else if (this.recipients(method).length === 0)
+      else if (reached(method) === 0)
         problem = `no ${method === 'escalate' ? 'senior' : 'primary'} on-call number is configured (oncall in POLICY_FILE)`;
       if (problem === null) continue;
       const recipient = this.d.phone ? `no-${method}` : 'no-phone';
@@ -293,9 +362,18 @@ export class SlaNotifier {
     outbox.register('sla.notification', {
       sent: async (trx, id, result, row) => {
         const sid = row.kind === 'slack_post' ? null : result.id;
-        await this.finishNotification(trx, Number(id), 'sent', sid, null, row.attempts);
+        const n = await this.finishNotification(trx, Number(id), 'sent', sid, null, row.attempts);
+        if (n && row.kind !== 'slack_post' && this.d.onCallLink) {
+          // Logged with the send itself, so an SMS reply or a keypress finds this alert even after a restart.
+          const method = row.kind === 'sms' ? 'sms' : n.method === 'escalate' ? 'escalate' : 'call';
+          await this.d.onCallLink.recordPage(trx, { alertId: n.alertId, phone: row.lane, method, sid, at: this.now() });
+        }
       },
       gaveUp: async (trx, id, error, row) => {
+        if (row.kind === 'sms' && this.d.onCallLink && /\b21610\b/.test(error)) {
+          await this.optedOut(trx, Number(id), row.lane);
+          return;
+        }
         const unknown = error.startsWith('timed out');
         const status = unknown ? 'unknown' : 'failed';
         const n = await this.finishNotification(trx, Number(id), status, null, error, row.attempts);
@@ -313,6 +391,30 @@ export class SlaNotifier {
         if (!n) return 'notification no longer exists';
         return this.unwantedFor(String(n.alert_id), null, Number(id));
       },
+    });
+  }
+
+  /**
+   * Twilio 21610: the number texted STOP. Remembered (later tiers plan a call), the alerts channel
+   * told once with the fix, and this page goes out as a call instead.
+   */
+  private async optedOut(trx: Knex.Transaction, id: number, phone: string): Promise<void> {
+    const link = this.d.onCallLink!;
+    const now = this.now();
+    if (await link.markOptedOut(trx, phone, now)) {
+      await this.d.outbox.enqueue(trx, {
+        kind: 'slack_post',
+        key: `oncall:optout:${phone}:${now}`,
+        to: this.d.alertsChannel,
+        payload: { text: link.optedOutNotice(phone) },
+      });
+    }
+    const r = await trx('sla_notifications').where({ id }).first();
+    const alert = r ? await this.d.repo.alerts.get(String(r.alert_id), trx) : null;
+    if (!r || !alert) return;
+    await this.d.outbox.enqueue(trx, {
+      ...this.pageRow(alert, id, 'call', phone, Number(r.tier), now),
+      key: `sla:${alert.alertId}:n${id}:call`,
     });
   }
 

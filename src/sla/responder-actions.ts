@@ -92,6 +92,7 @@ export class ResponderActions {
     }
     const now = this.d.clock.now();
     await this.d.repo.alerts.markPromoted(alertId, created, userId, now.getTime());
+    await this.d.notifier.onCall?.endAck(alertId, 'promoted');
     this.d.home?.changed('responders');
     await appendAudit(this.d.db, {
       at: now,

@@ -101,7 +101,10 @@ export class TierFirer {
     const log = this.d.logger.child({ component: 'sla', alert: alert.alertId });
     try {
       const now = this.now();
-      const decision = evaluateSla(factsOf(alert), stateOf(alert), this.d.policy, now);
+      const onCall = this.d.notifier.onCall;
+      // Acknowledgement and quiet hours: an acknowledged alert waits for ack_timeout, then resumes.
+      const human = onCall ? await onCall.slaInputs(alert.alertId) : {};
+      const decision = evaluateSla(factsOf(alert), stateOf(alert), this.d.policy, now, human);
       if (decision.kind !== 'fire') {
         await this.d.repo.alerts.setNextDue(
           alert.alertId,
@@ -112,10 +115,14 @@ export class TierFirer {
         return;
       }
       if (!(await this.stillOpen(alert.alertId, log))) {
-        await this.d.repo.alerts.markClosed(alert.alertId, this.now());
+        if (await this.d.repo.alerts.markClosed(alert.alertId, this.now()))
+          await onCall?.endAck(alert.alertId, 'closed');
         log.info('alert closed in TheHive before its tier fired; escalation stopped');
         return;
       }
+      // Who is on call when the tier fires (rotation, override, primary; seniors by name or number).
+      const plan = onCall ? await onCall.planPage(decision.notify) : null;
+      const extras = { tier: decision.tier, plan, resumed: decision.resumed === true };
       const firedAt = this.now();
       const claimed = await this.d.repo.alerts.claimFire(
         alert.alertId,
@@ -126,11 +133,11 @@ export class TierFirer {
           label: decision.tierLabel,
           highRisk: decision.highRisk,
           next: decision.next,
-          notifications: this.d.notifier.keysFor(decision.tier, decision.notify),
+          notifications: this.d.notifier.keysFor(decision.tier, decision.notify, plan),
         },
         firedAt,
         // What the tier sends is queued with the fire itself: a crash can lose neither.
-        (trx) => this.d.notifier.queue(trx, alert.alertId, decision.notify),
+        (trx) => this.d.notifier.queue(trx, alert.alertId, decision.notify, extras),
       );
       if (!claimed) return;
       tierLateness.observe(Math.max(0, firedAt - (alert.nextDue ?? firedAt)) / 1000);
@@ -145,7 +152,13 @@ export class TierFirer {
         actor: 'system',
         action: 'sla.breached',
         subject: `hive:${alert.alertId}`,
-        details: { tier: decision.tier, label: decision.tierLabel, notify: decision.notify, skipped: decision.skipped },
+        details: {
+          tier: decision.tier,
+          label: decision.tierLabel,
+          notify: decision.notify,
+          skipped: decision.skipped,
+          ...(extras.resumed ? { resumed: true } : {}),
+        },
       });
     } catch (err) {
       log.error('firing SLA tier failed', { err });

@@ -252,6 +252,8 @@ describe('two replicas against one MariaDB', { skip: mysql.skip }, () => {
       assert.equal(alert.history.filter((e) => /^confirm\.(confirmed|escalated)$/.test(e.action)).length, 1);
     }
     assert.equal(duo.authApi!.pushes().length, 4);
+    // The escalation is an outbox row queued with the status: it is posted after the status is visible.
+    await waitForEscalation(b, ids[1]!, 10_000);
     assert.equal(escalationsFor(b, ids[1]!).length, 1);
   });
 });

@@ -2,43 +2,43 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BusinessHours } from '../../src/core/confirm/policy.js';
 import { evaluateSla } from '../../src/core/sla/evaluate.js';
-import { DEFAULT_SLA_POLICY } from '../../src/core/sla/policy.js';
 import { alertFacts, CREATED, FRESH, MINUTE, policyWith } from '../sla-core/helpers.js';
 
 const ACK = 30 * MINUTE;
-// Severity 1 by default: 30m slack+sms, 45m slack+escalate, 60m slack+call.
+// An explicit ladder, so these tests do not follow changes to the built-in defaults.
+const LADDER = policyWith((p) => {
+  p.severities[1].tiers = [
+    { afterMs: 30 * MINUTE, notify: ['slack', 'sms'] },
+    { afterMs: 45 * MINUTE, notify: ['slack', 'escalate'] },
+    { afterMs: 60 * MINUTE, notify: ['slack', 'call'] },
+  ];
+});
 const afterTier0 = { ...FRESH, firedTier: 0 };
 
 describe('acknowledgement pauses the ladder', () => {
   const ack = { until: CREATED + 31 * MINUTE + ACK, tierAtAck: 0 };
 
   it('no tier fires while acknowledged, even when one is due by age', () => {
-    const d = evaluateSla(alertFacts(1), afterTier0, DEFAULT_SLA_POLICY, CREATED + 50 * MINUTE, { ack });
+    const d = evaluateSla(alertFacts(1), afterTier0, LADDER, CREATED + 50 * MINUTE, { ack });
     assert.deepEqual(d, { kind: 'wait', next: ack.until });
   });
 
   it('without an acknowledgement the same state fires (today behaviour unchanged)', () => {
-    const d = evaluateSla(alertFacts(1), afterTier0, DEFAULT_SLA_POLICY, CREATED + 50 * MINUTE);
+    const d = evaluateSla(alertFacts(1), afterTier0, LADDER, CREATED + 50 * MINUTE);
     assert.equal(d.kind, 'fire');
     assert.equal(d.kind === 'fire' && d.resumed, undefined);
   });
 
   it('high-risk words do not page through an acknowledgement', () => {
-    const d = evaluateSla(
-      alertFacts(2, { title: 'CRITICAL failure' }),
-      afterTier0,
-      DEFAULT_SLA_POLICY,
-      CREATED + 35 * MINUTE,
-      {
-        ack,
-      },
-    );
+    const d = evaluateSla(alertFacts(2, { title: 'CRITICAL failure' }), afterTier0, LADDER, CREATED + 35 * MINUTE, {
+      ack,
+    });
     assert.equal(d.kind, 'wait');
   });
 
   it('when it runs out the next unfired tier fires at once and says escalation resumed', () => {
     const early = { until: CREATED + 32 * MINUTE, tierAtAck: 0 };
-    const d = evaluateSla(alertFacts(1), afterTier0, DEFAULT_SLA_POLICY, early.until, { ack: early });
+    const d = evaluateSla(alertFacts(1), afterTier0, LADDER, early.until, { ack: early });
     assert.equal(d.kind, 'fire');
     if (d.kind !== 'fire') return;
     assert.equal(d.tier, 1, 'tier 2 fires at 32m although its own deadline is 45m');
@@ -47,7 +47,7 @@ describe('acknowledgement pauses the ladder', () => {
   });
 
   it('resumes with the highest due tier when several fell due during the pause', () => {
-    const d = evaluateSla(alertFacts(1), afterTier0, DEFAULT_SLA_POLICY, CREATED + 70 * MINUTE, {
+    const d = evaluateSla(alertFacts(1), afterTier0, LADDER, CREATED + 70 * MINUTE, {
       ack: { until: CREATED + 61 * MINUTE, tierAtAck: 0 },
     });
     assert.equal(d.kind === 'fire' && d.tier, 2);
@@ -56,21 +56,21 @@ describe('acknowledgement pauses the ladder', () => {
 
   it('after the resumed tier the ladder goes back to its deadlines (no second immediate fire)', () => {
     const expired = { until: CREATED + 32 * MINUTE, tierAtAck: 0 };
-    const d = evaluateSla(alertFacts(1), { ...FRESH, firedTier: 1 }, DEFAULT_SLA_POLICY, CREATED + 33 * MINUTE, {
+    const d = evaluateSla(alertFacts(1), { ...FRESH, firedTier: 1 }, LADDER, CREATED + 33 * MINUTE, {
       ack: expired,
     });
     assert.deepEqual(d, { kind: 'wait', next: CREATED + 60 * MINUTE });
   });
 
   it('an acknowledgement before any tier fired pauses the first tier', () => {
-    const d = evaluateSla(alertFacts(1), FRESH, DEFAULT_SLA_POLICY, CREATED + 40 * MINUTE, {
+    const d = evaluateSla(alertFacts(1), FRESH, LADDER, CREATED + 40 * MINUTE, {
       ack: { until: CREATED + 45 * MINUTE, tierAtAck: -1 },
     });
     assert.deepEqual(d, { kind: 'wait', next: CREATED + 45 * MINUTE });
   });
 
   it('nothing resumes once the top tier has gone out', () => {
-    const d = evaluateSla(alertFacts(1), { ...FRESH, firedTier: 2 }, DEFAULT_SLA_POLICY, CREATED + 200 * MINUTE, {
+    const d = evaluateSla(alertFacts(1), { ...FRESH, firedTier: 2 }, LADDER, CREATED + 200 * MINUTE, {
       ack: { until: CREATED + 100 * MINUTE, tierAtAck: 2 },
     });
     assert.deepEqual(d, { kind: 'wait', next: null });
@@ -80,7 +80,7 @@ describe('acknowledgement pauses the ladder', () => {
     const d = evaluateSla(
       alertFacts(1),
       { ...afterTier0, snoozedUntil: CREATED + 90 * MINUTE },
-      DEFAULT_SLA_POLICY,
+      LADDER,
       CREATED + 80 * MINUTE,
       { ack: { until: CREATED + 40 * MINUTE, tierAtAck: 0 } },
     );

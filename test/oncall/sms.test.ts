@@ -77,17 +77,24 @@ describe('SMS replies (real bot, real twilio, simulators)', { concurrency: false
     assert.equal(forged.status, 403);
   });
 
-  it('STOP makes Twilio refuse SMS to that number (21610); START undoes it', async () => {
+  it('after STOP the SMS tier calls that person instead, the channel told once; START undoes it', async () => {
     await text(PRIMARY, 'STOP');
+    await eventually(
+      () => rig.h.sim.messages('C0ALERTS').find((m) => /cannot receive SMS.*text START/.test(m.text)),
+      8000,
+      'the channel told',
+    );
     const id = String(rig.sims.hive.addAlert({ severity: 2, title: 'after stop', description: 'x' })._id);
     await eventually(
-      async () =>
-        (await listAudit(rig.h.bot.deps.db, `hive:${id}`)).find(
-          (a) => a.action === 'sla.notify_failed' && String(a.details.error).includes('21610'),
-        ),
+      () => rig.sims.twilio.calls().find((c) => c.to === PRIMARY && c.spokenText.some((t) => t.includes(id))),
       8000,
-      'the SMS refused with 21610',
+      'the SMS tier as a call',
     );
+    assert.equal(
+      rig.sims.twilio.messages().filter((m) => m.to === PRIMARY && m.body.includes(`alert ${id}:`)).length,
+      0,
+    );
+    assert.equal(rig.h.sim.messages('C0ALERTS').filter((m) => /cannot receive SMS/.test(m.text)).length, 1);
     await text(PRIMARY, 'START');
     const next = await pageSms('after start');
     assert.ok(next);
