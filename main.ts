@@ -29,13 +29,14 @@ import { registerMetricsRoute } from './src/metrics/route.js';
 import { countSlackCalls } from './src/metrics/slack-calls.js';
 import { pendingConfirmationsIn } from './src/metrics/sources.js';
 import { createOnCallFeature } from './src/oncall/feature.js';
-import { TWILIO_GATHER_PATH } from './src/oncall/twilio-routes.js';
+import { TWILIO_GATHER_PATH } from './src/oncall/twilio-paths.js';
 import { createSlaFeature } from './src/sla/feature.js';
 import { TWILIO_STATUS_PATH } from './src/sla/twilio-status-route.js';
 import { createSlackApp } from './src/slack/app.js';
 import { registerDirectMessages, registerMentions } from './src/slack/listeners/direct-messages.js';
 import { SlackOutbox } from './src/slack/outbox.js';
 import { Responders } from './src/slack/responders.js';
+import { explainDatabaseError } from './src/startup/database-errors.js';
 import { nodeVersionProblem } from './src/startup/node-version.js';
 import { pagingWarnings } from './src/startup/paging-reach.js';
 import { explainSlackAuthError, slackAuthErrorOf, slackUnreachableOf } from './src/startup/slack-errors.js';
@@ -268,6 +269,10 @@ async function main(): Promise<void> {
   try {
     bot = await createBot(config, { logger });
   } catch (err) {
+    // A migration that cannot even connect is a DATABASE_URL problem, not a schema one:
+    // name the unreachable server or refused user rather than the migration step.
+    const dbLine = err instanceof SchemaError ? explainDatabaseError(err.cause, config.databaseUrl) : null;
+    if (dbLine) fail(`start-up failed: ${dbLine}`);
     if (err instanceof SchemaError) fail(`start-up failed: database schema: ${err.message}`);
     const line = await explainStartupFailure(err, config);
     if (line) fail(`start-up failed: ${line}`);

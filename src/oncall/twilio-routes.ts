@@ -4,11 +4,15 @@
  * against PUBLIC_URL + path (403, nothing changed, when it does not match) and answered once: a
  * replay gets the first answer back and changes nothing.
  */
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
+
+// The SDK is required on first use, not at import: a bot without Twilio never loads it.
+const require = createRequire(import.meta.url);
+const sdk = () => require('twilio') as typeof import('twilio');
+
 import type { Logger } from 'winston';
-import { buildGatherTwiml } from '../adapters/twilio/gather-twiml.js';
+import { buildGatherTwiml, KEYPAD_MENU } from '../adapters/twilio/gather-twiml.js';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
-import { KEYPAD_MENU } from '../adapters/twilio/twilio-phone.js';
 import { validateTwilioSignature } from '../adapters/twilio/webhook-signature.js';
 import { parseKeypress, parseSmsReply, SMS_HELP } from '../core/oncall/sms-reply.js';
 import type { Clock } from '../core/ports.js';
@@ -17,10 +21,10 @@ import type { HttpRequest, HttpResponse, HttpServer } from '../http/server.js';
 import type { OnCallRecords } from './oncall-records.js';
 import type { OnCallService } from './oncall-service.js';
 import type { SlaLookup } from './sla-lookup.js';
+import { TWILIO_GATHER_PATH, TWILIO_SMS_PATH } from './twilio-paths.js';
 import { escalateAnswer, pageMessage, smsAckAnswer, spokenAckAnswer } from './wording.js';
 
-export const TWILIO_GATHER_PATH = '/twilio/voice/gather';
-export const TWILIO_SMS_PATH = '/twilio/sms';
+export { TWILIO_GATHER_PATH, TWILIO_SMS_PATH };
 
 export interface OnCallTwilioDeps {
   service: OnCallService;
@@ -75,11 +79,11 @@ async function handle(req: HttpRequest, path: string, d: OnCallTwilioDeps, answe
 }
 
 function emptyResponse(): string {
-  return new twilio.twiml.MessagingResponse().toString();
+  return new (sdk().twiml.MessagingResponse)().toString();
 }
 
 function say(text: string): string {
-  const r = new twilio.twiml.VoiceResponse();
+  const r = new (sdk().twiml.VoiceResponse)();
   r.say(text);
   r.hangup();
   return r.toString();
@@ -91,7 +95,7 @@ async function gatherAnswer(p: Record<string, string>, d: OnCallTwilioDeps): Pro
   const answeredBy = p.AnsweredBy ?? '';
   if (answeredBy.startsWith('machine') || answeredBy === 'fax') {
     log.info('page call answered by a machine; keypress ignored', { answeredBy });
-    const r = new twilio.twiml.VoiceResponse();
+    const r = new (sdk().twiml.VoiceResponse)();
     r.hangup();
     return r.toString();
   }
@@ -118,7 +122,7 @@ async function smsAnswer(p: Record<string, string>, d: OnCallTwilioDeps): Promis
   const from = p.From ?? '';
   const body = (p.Body ?? '').trim();
   const reply = (text: string) => {
-    const r = new twilio.twiml.MessagingResponse();
+    const r = new (sdk().twiml.MessagingResponse)();
     r.message(text);
     return r.toString();
   };

@@ -69,6 +69,14 @@ describe('start-up warns when paging cannot reach anyone', () => {
 it('policy.example.yaml shows the built-in defaults, except its example on-call numbers', () => {
   const example = loadPolicyFile('policy.example.yaml');
   const defaults = defaultPolicy();
-  assert.deepEqual({ ...example, oncall: defaults.oncall }, defaults);
+  // second_factor and reuse_verification are optional keys the example spells out; absent,
+  // the code reads them as 'auto' and 0, so those are the defaults it must show.
+  const effective = { ...defaults, confirm: { secondFactor: 'auto', reuseVerificationMs: 0, ...defaults.confirm } };
+  assert.deepEqual({ ...example, oncall: defaults.oncall, onCallPolicy: defaults.onCallPolicy }, effective);
   assert.deepEqual(example.oncall, { primary: ['+15550000001'], seniors: ['+15550000002'] });
+  assert.deepEqual(example.onCallPolicy, {
+    ...defaults.onCallPolicy,
+    primary: ['+15550000001'],
+    seniors: [{ phone: '+15550000002' }],
+  });
 });

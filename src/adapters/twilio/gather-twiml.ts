@@ -1,4 +1,11 @@
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
+
+// The SDK is required on first use, not at import: a bot without Twilio never loads it.
+const require = createRequire(import.meta.url);
+const sdk = () => require('twilio') as typeof import('twilio');
+
+/** What a page call reads after the alert; the keypad webhook acts on these digits. */
+export const KEYPAD_MENU = 'Press 1 to acknowledge. Press 2 to escalate to the seniors now. Press 9 to repeat.';
 
 /** Read twice, as the first wave did: a half-awake listener gets a second chance. */
 const GATHER_TIMEOUT_S = 6;
@@ -10,7 +17,7 @@ const GATHER_TIMEOUT_S = 6;
  * The builder escapes the text, so alert titles cannot inject markup.
  */
 export function buildGatherTwiml(say: string, actionUrl: string, menu: string): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new (sdk().twiml.VoiceResponse)();
   for (const text of [say, `Again. ${say}`]) {
     const gather = response.gather({
       input: ['dtmf'],

@@ -1,4 +1,9 @@
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
+
+// The SDK is required on first use, not at import: a bot without Twilio never loads it.
+const require = createRequire(import.meta.url);
+const sdk = () => require('twilio') as typeof import('twilio');
+
 import { type ErrorCode, SecOpsError } from '../../errors.js';
 import { maskNumbersIn } from './phone-numbers.js';
 
@@ -41,7 +46,7 @@ function isTwilioHttpFailure(err: unknown): err is TwilioHttpFailure {
  */
 export function translateTwilioError(err: unknown, action: string): SecOpsError {
   if (err instanceof SecOpsError) return err;
-  if (err instanceof twilio.RestException || isTwilioHttpFailure(err)) {
+  if (err instanceof sdk().RestException || isTwilioHttpFailure(err)) {
     const failure = err as TwilioHttpFailure;
     const twilioCode = failure.code === undefined ? '' : ` ${failure.code}`;
     const text = maskNumbersIn(failure.message ?? '');

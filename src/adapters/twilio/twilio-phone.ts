@@ -3,7 +3,7 @@ import type { Logger } from 'winston';
 import type { PhonePort, PhoneSendResult } from '../../core/ports.js';
 import { SecOpsError } from '../../errors.js';
 import { ApiUrlRequestClient } from './api-url-request-client.js';
-import { buildGatherTwiml } from './gather-twiml.js';
+import { buildGatherTwiml, KEYPAD_MENU } from './gather-twiml.js';
 import { maskNumber, requireE164 } from './phone-numbers.js';
 import { translateTwilioError } from './twilio-errors.js';
 
@@ -26,7 +26,7 @@ export interface TwilioPhoneOptions {
 }
 
 /** What the keypad does, said after the message. */
-export const KEYPAD_MENU = 'Press 1 to acknowledge. Press 2 to escalate to the seniors now. Press 9 to repeat.';
+export { KEYPAD_MENU };
 
 /** Every call progress event, so the SLA service can tell "answered" from "rang out". */
 const CALL_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
