@@ -24,6 +24,8 @@ export interface OnCallFeatureOptions {
 
 export interface OnCallFeature extends Feature {
   service: OnCallService;
+  /** the acknowledgements the service records, for the Home tab's "acknowledged by" */
+  acks: AckStore;
   /** `/hive ack <alertId>`: responders only; the SLA feature's `/hive` switch calls this */
   slackAck(alertId: string, userId: string): Promise<{ ok: boolean; message: string }>;
   handoffs: HandoffAnnouncer;
@@ -39,11 +41,13 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
   const overrides = new OverrideStore(db);
   const lookup = new SlaLookup(db);
   const alertsChannel = config.slack.alertsChannel;
+  const acks = new AckStore(db);
+  const handoffSender = new SlackHandoffSender(outbox, alertsChannel);
   const service = new OnCallService({
     policy,
     sla: config.policy.sla,
     businessHours: config.policy.confirm.businessHours,
-    acks: new AckStore(db),
+    acks,
     overrides,
     records,
     lookup,
@@ -56,7 +60,13 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
     policy,
     records,
     overrides,
-    sender: new SlackHandoffSender(outbox, alertsChannel),
+    // A handoff changes who is on call on every responder's Home.
+    sender: {
+      announce: async (holder, until) => {
+        await handoffSender.announce(holder, until);
+        deps.home?.changed('responders');
+      },
+    },
     replicaId: deps.lease.holder,
     isLeader: () => deps.lease.isHeld(),
     clock,
@@ -84,10 +94,15 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
     service,
     handoffs,
     pager,
-    slackAck: (alertId, userId) => slackAcknowledge({ service, responders }, alertId, userId),
+    acks,
+    slackAck: async (alertId, userId) => {
+      const outcome = await slackAcknowledge({ service, responders }, alertId, userId);
+      if (outcome.ok) deps.home?.changed('responders');
+      return outcome;
+    },
     helpLines: ['• `/oncall` — who is on call now, until when, and who is next'],
     registerSlack(app) {
-      registerOnCallListeners(app, { service, overrides, policy, responders, clock });
+      registerOnCallListeners(app, { service, overrides, policy, responders, clock, home: deps.home });
     },
     registerHttp(http) {
       registerOnCallTwilioRoutes(http, {
