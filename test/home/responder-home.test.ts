@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { acknowledgements } from '../../src/metrics/metrics.js';
 import { listAudit } from '../../src/store/audit.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
 import { eventually, HIVE_KEY, type SlaSims, startSims, writePolicy } from '../sla/sla-helpers.js';
@@ -118,6 +119,8 @@ describe('Home tab for responders (real Bolt, TheHive simulator)', () => {
     const [row] = await acks(ids.first);
     assert.equal(row.by_who, 'U0CAROL');
     assert.equal(row.how, 'slack');
+    const counted = (await acknowledgements.get()).values.find((v) => v.labels.channel === 'slack');
+    assert.equal(counted?.value, 1);
     assert.ok(!buttonsOf(home).some((b) => b.action_id === 'hive_ack' && b.value === ids.first));
     const audit = (await listAudit(h.bot.deps.db, `hive:${ids.first}`)).find((a) => a.action === 'oncall.acknowledged');
     assert.equal(audit?.actor, 'U0CAROL');
