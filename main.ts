@@ -19,7 +19,6 @@ import { type Clock, systemClock } from './src/core/ports.js';
 import { createDigestFeature } from './src/digest/index.js';
 import type { Feature, FeatureDeps } from './src/feature.js';
 import { createHomeFeature } from './src/home/feature.js';
-import { policyOnCall } from './src/home/providers.js';
 import type { HomePublisherOptions } from './src/home/publisher.js';
 import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
@@ -29,8 +28,9 @@ import { measureNanitor, measurePhone, measureSecondFactor, measureTicketing } f
 import { registerMetricsRoute } from './src/metrics/route.js';
 import { countSlackCalls } from './src/metrics/slack-calls.js';
 import { pendingConfirmationsIn } from './src/metrics/sources.js';
-import { createOnCallFeature } from './src/oncall/feature.js';
-import { TWILIO_GATHER_PATH } from './src/oncall/twilio-routes.js';
+import { createOnCallFeature, type OnCallFeature } from './src/oncall/feature.js';
+import { ackStoreProvider, onCallServiceProvider } from './src/oncall/home-providers.js';
+import { TWILIO_GATHER_PATH } from './src/oncall/twilio-paths.js';
 import { Outbox } from './src/outbox/outbox.js';
 import type { SenderTuning } from './src/outbox/sender.js';
 import { createSlaFeature } from './src/sla/feature.js';
@@ -187,9 +187,17 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const metrics = config.nanitor ? measureNanitor(new NanitorMetrics({ ...config.nanitor, logger })) : null;
 
   // Home tab first: the features tell it (deps.home) whose Home changed.
+  // The on-call feature is built after the Home (it signals deps.home), so the Home asks it lazily.
+  let oncallFeature: OnCallFeature | null = null;
   const home = createHomeFeature(deps, {
     hiveConfigured: ticketing !== null,
-    oncall: policyOnCall(config.policy.oncall),
+    oncall: {
+      current: async (now) => (oncallFeature ? onCallServiceProvider(oncallFeature.service).current(now) : null),
+    },
+    acks: {
+      forAlerts: async (ids, now) =>
+        oncallFeature ? ackStoreProvider(oncallFeature.acks).forAlerts(ids, now) : new Map(),
+    },
     publisher: options.home,
   });
   deps.home = home.signals;
@@ -198,6 +206,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   // start and answers its commands honestly instead of pretending to work.
   const confirm = createConfirmFeature(deps, { secondFactor, push: duoPush, replicaId, ...options.confirm });
   const oncall = createOnCallFeature(deps, { phone, twilioAuthToken: config.twilio?.authToken });
+  oncallFeature = oncall;
   const features: Feature[] = [
     home,
     confirm,

@@ -192,7 +192,7 @@ export class HttpServer {
         // Also when the handler caught the error and answered otherwise: the rest of the body is
         // never read, so the connection cannot be reused.
         send(res, { status: 413, headers: { connection: 'close' }, body: { error: 'request body too large' } });
-        res.on('finish', () => req.socket.destroy());
+        res.on('finish', () => lingeringClose(req.socket));
         return;
       }
       send(res, response);
@@ -206,6 +206,22 @@ export class HttpServer {
     );
   }
 }
+
+/**
+ * Closes after a 413 without reading the rest of the body. Destroying at once would answer the
+ * client's still-arriving data with a RST, and a client that had not yet read the 413 (a busy
+ * machine) would lose it: so stop reading, send FIN, and destroy only once the client has closed
+ * its side or a grace period has passed.
+ */
+function lingeringClose(socket: Socket): void {
+  socket.pause();
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+const LINGER_MS = 5000;
 
 function send(res: ServerResponse, r: HttpResponse): void {
   if (res.headersSent) return;

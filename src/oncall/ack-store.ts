@@ -3,6 +3,7 @@
  * be taken only once the last has run out or ended, so two replicas (or a phone and a Slack
  * click at once) never both win, and each win is audited with who and how.
  */
+import { acknowledgements } from '../metrics/metrics.js';
 import { appendAudit } from '../store/audit.js';
 import { type Db, isUniqueViolation } from '../store/db.js';
 
@@ -84,6 +85,7 @@ export class AckStore {
     }
     const current = (await this.get(input.alertId))!;
     if (!won) return { ok: false, reason: 'already', ack: current };
+    acknowledgements.inc({ channel: input.how });
     await appendAudit(this.db, {
       at: new Date(now),
       actor: input.by,

@@ -30,6 +30,8 @@ export interface OnCallFeatureOptions {
 
 export interface OnCallFeature extends Feature {
   service: OnCallService;
+  /** the acknowledgements the service records, for the Home tab's "acknowledged by" */
+  acks: AckStore;
   /** `/hive ack <alertId>`: responders only; the SLA feature's `/hive` switch calls this */
   slackAck(alertId: string, userId: string): Promise<{ ok: boolean; message: string }>;
   handoffs: HandoffAnnouncer;
@@ -47,11 +49,13 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
   const alertsChannel = config.slack.alertsChannel;
   const announcer = new OutboxThreadAnnouncer(outbox, alertsChannel);
   registerOnCallPageHandlers(outbox, records, () => clock.now().getTime());
+  const acks = new AckStore(db);
+  const handoffSender = new OutboxHandoffSender(outbox, alertsChannel);
   const service = new OnCallService({
     policy,
     sla: config.policy.sla,
     businessHours: config.policy.confirm.businessHours,
-    acks: new AckStore(db),
+    acks,
     overrides,
     records,
     lookup,
@@ -65,7 +69,13 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
     policy,
     records,
     overrides,
-    sender: new OutboxHandoffSender(outbox, alertsChannel),
+    // A handoff changes who is on call on every responder's Home.
+    sender: {
+      announce: async (trx, at, holder, until) => {
+        await handoffSender.announce(trx, at, holder, until);
+        deps.home?.changed('responders');
+      },
+    },
     replicaId: deps.lease.holder,
     isLeader: () => deps.lease.isHeld(),
     clock,
@@ -104,10 +114,15 @@ export function createOnCallFeature(deps: FeatureDeps, opts: OnCallFeatureOption
     service,
     handoffs,
     link,
-    slackAck: (alertId, userId) => slackAcknowledge({ service, responders }, alertId, userId),
+    acks,
+    slackAck: async (alertId, userId) => {
+      const outcome = await slackAcknowledge({ service, responders }, alertId, userId);
+      if (outcome.ok) deps.home?.changed('responders');
+      return outcome;
+    },
     helpLines: ['• `/oncall` — who is on call now, until when, and who is next'],
     registerSlack(app) {
-      registerOnCallListeners(app, { service, overrides, policy, responders, clock });
+      registerOnCallListeners(app, { service, overrides, policy, responders, clock, home: deps.home });
     },
     registerHttp(http) {
       registerOnCallTwilioRoutes(http, {

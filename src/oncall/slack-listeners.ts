@@ -8,6 +8,7 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import type { OnCallPolicy } from '../core/oncall/rotation.js';
 import { resolveSeniors } from '../core/oncall/rotation.js';
 import type { Clock } from '../core/ports.js';
+import type { HomeSignals } from '../feature.js';
 import { ACK_ACTION } from '../sla/notice-blocks.js';
 import type { Responders } from '../slack/responders.js';
 import type { OnCallService } from './oncall-service.js';
@@ -26,6 +27,8 @@ export interface OnCallSlackDeps {
   policy: OnCallPolicy;
   responders: Responders;
   clock: Clock;
+  /** Home tabs to refresh when an acknowledgement or override changes what they show */
+  home?: HomeSignals;
 }
 
 /** `<@U123|name>` (should_escape: true) or `<@U123>`; null for anything else. */
@@ -52,7 +55,11 @@ export function registerOnCallListeners(app: App, d: OnCallSlackDeps): void {
   app.action<BlockButtonAction>(ACK_ACTION, async ({ ack, action, body, respond }) => {
     await ack();
     const outcome = await slackAcknowledge(d, action.value ?? '', body.user.id);
-    await respond({ response_type: 'ephemeral', replace_original: false, text: outcome.message });
+    if (outcome.ok) d.home?.changed('responders');
+    // A click on the Home has no response_url: the answer goes on the Home, as promote/snooze do.
+    await (respond
+      ? respond({ response_type: 'ephemeral', replace_original: false, text: outcome.message })
+      : d.home?.reply(body.user.id, outcome.message));
   });
 
   app.command('/oncall', async ({ ack, command, respond }) => {
@@ -79,6 +86,7 @@ export function registerOnCallListeners(app: App, d: OnCallSlackDeps): void {
     if (sub === 'clear') {
       if (who !== undefined) return void (await reply(ONCALL_USAGE));
       const ended = await d.overrides.clear(command.user_id, now);
+      if (ended > 0) d.home?.changed('responders');
       return void (await reply(
         ended === 0 ? 'There was no override to clear.' : 'Override cleared: the rotation is back.',
       ));
@@ -95,6 +103,7 @@ export function registerOnCallListeners(app: App, d: OnCallSlackDeps): void {
       return void (await reply('An override lasts from 1m to 14d.'));
     }
     await d.overrides.add({ slack, startsAt: now, endsAt: now + ms, by: command.user_id }, now);
+    d.home?.changed('responders');
     await reply(`<@${slack}> is on call for the next ${formatDuration(ms)}; pages go to them.`);
   });
 }

@@ -17,10 +17,10 @@ import type { HttpRequest, HttpResponse, HttpServer } from '../http/server.js';
 import type { OnCallRecords } from './oncall-records.js';
 import type { OnCallService } from './oncall-service.js';
 import type { SlaLookup } from './sla-lookup.js';
+import { TWILIO_GATHER_PATH, TWILIO_SMS_PATH } from './twilio-paths.js';
 import { escalateAnswer, pageMessage, smsAckAnswer, spokenAckAnswer } from './wording.js';
 
-export const TWILIO_GATHER_PATH = '/twilio/voice/gather';
-export const TWILIO_SMS_PATH = '/twilio/sms';
+export { TWILIO_GATHER_PATH, TWILIO_SMS_PATH };
 
 export interface OnCallTwilioDeps {
   service: OnCallService;

@@ -116,9 +116,15 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     await page.locator('#phone-items .phone-call').first().waitFor({ timeout: 20_000 });
     const call = page.locator('#phone-items .phone-call').first();
     assert.match((await call.textContent()) ?? '', /on-call/);
-    // The call reads its message twice; the card shows it once and says so.
-    assert.equal(await call.locator('.spoken').count(), 1);
-    assert.match((await call.locator('.spoken').textContent()) ?? '', /URGENT: ransomware note.*\(said twice\)$/);
+    // The call reads its message twice (the second time after "Again."); the card shows it once
+    // and says so, then the goodbye heard when no key is pressed.
+    const spoken = call.locator('.spoken');
+    assert.equal(await spoken.count(), 2);
+    assert.match(
+      (await spoken.first().textContent()) ?? '',
+      /URGENT: ransomware note.*Press 1 to acknowledge.*\(said twice\)$/,
+    );
+    assert.match((await spoken.last().textContent()) ?? '', /No key was pressed/);
 
     await promote.click();
     await card.locator('.alert-case', { hasText: /case #\d+/ }).waitFor();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { acknowledgements } from '../../src/metrics/metrics.js';
 import { listAudit } from '../../src/store/audit.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
 import { eventually, HIVE_KEY, type SlaSims, startSims, writePolicy } from '../sla/sla-helpers.js';
@@ -96,6 +97,40 @@ describe('Home tab for responders (real Bolt, TheHive simulator)', () => {
     const row = await h.bot.deps.db('sla_alerts').where({ alert_id: ids.middle }).first();
     assert.ok(Number(row.snoozed_until) > Date.now());
     await waitForHome(sim, 'U0CAROL', /snoozed until/);
+  });
+
+  it("acknowledges from a responder's Home and shows who acknowledged; a non-responder is refused", async () => {
+    const { sim } = h;
+    const acks = (id: string) => h.bot.deps.db('oncall_acks').where({ alert_id: id });
+    const notice = sim
+      .messages('C0ALERTS')
+      .find((m) => !m.thread_ts && m.text.includes(`TheHive alert ${ids.first},`))!;
+    // Alice is no responder: her Home has no alert list, and the notice's button refuses her.
+    await sim.waitForAck(sim.clickButton('U0ALICE', notice, 'hive_ack'));
+    await eventually(
+      () => sim.ephemerals('U0ALICE').find((e) => e.text.includes('may acknowledge')),
+      5000,
+      'the refusal',
+    );
+    assert.equal((await acks(ids.first)).length, 0);
+
+    await sim.waitForAck(sim.clickHomeButton('U0CAROL', 'hive_ack', ids.first));
+    const home = await waitForHome(sim, 'U0CAROL', /Acknowledged by <@U0CAROL>/, 'who acknowledged', 10_000);
+    const [row] = await acks(ids.first);
+    assert.equal(row.by_who, 'U0CAROL');
+    assert.equal(row.how, 'slack');
+    const counted = (await acknowledgements.get()).values.find((v) => v.labels.channel === 'slack');
+    assert.equal(counted?.value, 1);
+    assert.ok(!buttonsOf(home).some((b) => b.action_id === 'hive_ack' && b.value === ids.first));
+    const audit = (await listAudit(h.bot.deps.db, `hive:${ids.first}`)).find((a) => a.action === 'oncall.acknowledged');
+    assert.equal(audit?.actor, 'U0CAROL');
+    // The answer goes on the Home (a Home click has no response_url), not into a channel.
+    await waitForHome(
+      sim,
+      'U0CAROL',
+      new RegExp(`Acknowledged ${ids.first} \\(Due first\\)\\. Escalation paused`),
+      'the answer on the Home',
+    );
   });
 
   it('promotes from the Home and the list updates', async () => {

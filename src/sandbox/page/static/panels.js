@@ -88,7 +88,8 @@ function sayings(lines) {
   const out = [];
   for (const line of lines) {
     const last = out.at(-1);
-    if (last && last.line === line) last.times++;
+    // A keypad call's second reading is prefixed "Again." (see gather-twiml.ts): still a repeat.
+    if (last && (last.line === line || `Again. ${last.line}` === line)) last.times++;
     else out.push({ line, times: 1 });
   }
   return out.map(
