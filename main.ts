@@ -136,7 +136,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   });
   const outbox = new Outbox({
     db,
-    replicaId,
+    // host:pid:… lets a restarted sender on this host see at once that a claim's owner is gone;
+    // its own random part keeps two bots in one process (tests) or one replica id apart.
+    replicaId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     clock,
     logger,
     slackSender,

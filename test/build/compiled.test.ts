@@ -96,12 +96,12 @@ describe('the compiled build', () => {
       await eventually(
         async () => {
           if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${out}`);
-          return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200;
+          return ready(port);
         },
         30_000,
-        '/healthz 200',
+        '/healthz ok',
       );
-      assert.match(out, /secops-bot started/);
+      await eventually(() => /secops-bot started/.test(out), 10_000, 'the started line');
       const id = String(
         sims.hive.addAlert({ severity: 2, title: 'Compiled', description: '', createdAt: Date.now() })._id,
       );
@@ -137,11 +137,7 @@ describe('the compiled build', () => {
       stdio: 'ignore',
     });
     try {
-      await eventually(
-        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200,
-        30_000,
-        '/healthz 200',
-      );
+      await eventually(() => ready(port), 30_000, '/healthz ok');
     } finally {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -201,3 +197,9 @@ describe('the compiled build', () => {
     }
   });
 });
+
+/** Started, not just listening: /healthz answers 200 as soon as the database does, "ok" once Slack is up too. */
+async function ready(port: number): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+  return res?.status === 200 && ((await res.json()) as { status: string }).status === 'ok';
+}
