@@ -3,34 +3,15 @@
  * issue 16 §2 (a 40 KB id) and issue 12 §5 (`/hive list` while the database is down).
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import winston from 'winston';
-import { createLogger } from '../../src/log.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
+import { capturedLines } from '../helpers/log-lines.js';
 import { freePort, type SlaSims, slaEnv, startSims } from '../sla/sla-helpers.js';
-
-function capturingLogger(): { logger: winston.Logger; lines: string[] } {
-  const lines: string[] = [];
-  const logger = createLogger({ json: true, level: 'info' });
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write(chunk, _enc, cb) {
-          lines.push(String(chunk));
-          cb();
-        },
-      }),
-    }),
-  );
-  return { logger, lines };
-}
 
 describe('/hive answers every command', () => {
   let sims: SlaSims;
   let h: Harness;
-  const log = capturingLogger();
+  const log = capturedLines();
   before(async () => {
     sims = await startSims();
     h = await startHarness({ env: slaEnv(sims, await freePort()), botOptions: { logger: log.logger } });

@@ -1,27 +1,9 @@
 /** Issue 12 §1: a line nobody will see costs nothing, and a line somebody sees is bounded. */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import winston from 'winston';
-import { createLogger, MAX_LOGGED_STRING, redactString, registerSecrets } from '../../src/log.js';
+import { MAX_LOGGED_STRING, redactString, registerSecrets } from '../../src/log.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
-
-function capture(level: string): { logger: winston.Logger; lines: string[] } {
-  const lines: string[] = [];
-  const logger = createLogger({ json: true, level });
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write(chunk, _enc, cb) {
-          lines.push(String(chunk));
-          cb();
-        },
-      }),
-    }),
-  );
-  return { logger, lines };
-}
+import { capturedLines as capture } from '../helpers/log-lines.js';
 
 /** An envelope-like object that counts how often anything reads or serialises it. */
 function watched(): { value: object; reads: () => number } {
