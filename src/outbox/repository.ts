@@ -154,11 +154,21 @@ export class OutboxRepository {
     return rows.map(toRow);
   }
 
-  /** Compare-and-set claim on what the caller read; only one sender wins. */
+  /**
+   * Compare-and-set claim on what the caller read; only one sender wins. A row in flight is
+   * only taken once its claim expired: the caller's copy may have been read after another
+   * sender claimed it a moment ago.
+   */
   async claim(row: OutboxRow, by: string, now: number, ttlMs: number): Promise<boolean> {
-    const n = await this.db('outbox')
-      .where({ id: row.id, status: row.status, attempts: row.attempts })
-      .update({ status: 'sending', claimed_by: by, claim_expires_at: now + ttlMs, attempts: row.attempts + 1 });
+    const q = this.db('outbox').where({ id: row.id, status: row.status, attempts: row.attempts });
+    if (row.status === 'sending') q.andWhere('claim_expires_at', '<', now);
+    else q.andWhere('next_attempt_at', '<=', now);
+    const n = await q.update({
+      status: 'sending',
+      claimed_by: by,
+      claim_expires_at: now + ttlMs,
+      attempts: row.attempts + 1,
+    });
     return n === 1;
   }
 

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { Severity, TicketAlert, TicketCase } from '../core/ports.js';
 import { boundAlertFacts, boundObservables } from '../core/sla/fact-bounds.js';
-import type { Db } from '../store/db.js';
+import { type Db, transactionWithRetry } from '../store/db.js';
 import type { NotificationKey } from './notification-repository.js';
 import { num, type Row, str } from './row-values.js';
 
@@ -267,7 +267,7 @@ export class TrackedAlertRepository {
     now: number,
     also: (trx: Knex.Transaction) => Promise<void> = async () => {},
   ): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
+    return transactionWithRetry(this.db, async (trx) => {
       const updated = await trx('sla_alerts')
         .where({
           alert_id: alertId,

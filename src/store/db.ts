@@ -85,3 +85,29 @@ export function isUniqueViolation(err: unknown): boolean {
 export async function pingDatabase(db: Db): Promise<void> {
   await db.raw('select 1');
 }
+
+/** MariaDB chose this transaction as a deadlock victim (or it waited too long): it was rolled back whole. */
+export function isLockConflict(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/**
+ * A transaction that is run again when it loses a lock conflict. Concurrent writers inserting
+ * into one unique index (outbox keys, notifications) deadlock now and then on MariaDB's gap
+ * locks; the victim was rolled back, so running it again is safe and beats a retry a poll later.
+ */
+export async function transactionWithRetry<T>(
+  db: Db,
+  body: (trx: Knex.Transaction) => Promise<T>,
+  attempts = 4,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(body);
+    } catch (err) {
+      if (!isLockConflict(err) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.floor(Math.random() * 20)));
+    }
+  }
+}
