@@ -46,5 +46,9 @@ export function growth(fn: (input: string) => unknown, shape: (n: number) => str
       perCall(() => fn(input), 15),
     );
   // A floor keeps a call too fast to time (a cut string) from turning noise into a ratio.
-  return best(long) / Math.max(best(short), 0.02);
+  const ratio = () => best(long) / Math.max(best(short), 0.02);
+  // A GC or a descheduled window can double one figure; quadratic work stays ~16× on every try.
+  let smallest = ratio();
+  for (let tries = 1; tries < 3 && smallest >= MAX_GROWTH; tries++) smallest = Math.min(smallest, ratio());
+  return smallest;
 }

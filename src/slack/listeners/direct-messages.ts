@@ -54,6 +54,7 @@ export const DEFAULT_DM_LIMITS: DmLimits = {
 };
 
 const MAX_TEXT = 4000;
+const MAX_COMMAND_WORD = 32;
 const GREETINGS = new Set(['hi', 'hello', 'hey']);
 
 /**
@@ -128,8 +129,10 @@ const PUNCTUATION = new Set(['!', '.', '?', ',']);
 export function commandWord(text: string): string {
   const start = text.search(/\S/);
   if (start < 0) return '';
+  // No command is longer than a few letters: a 4,000-character "word" need not be scanned whole.
+  const limit = Math.min(text.length, start + MAX_COMMAND_WORD);
   let end = start;
-  while (end < text.length && !/\s/.test(text[end]!)) end++;
+  while (end < limit && !/\s/.test(text[end]!)) end++;
   return trimEndOf(text.slice(start, end).toLowerCase(), PUNCTUATION, false);
 }
 
