@@ -5,6 +5,7 @@
  */
 import type { PushSecondFactorPort, SecondFactorPort } from '../core/ports.js';
 import type { Feature, FeatureActivity, FeatureDeps } from '../feature.js';
+import type { RetryPolicy } from '../retry/retry.js';
 import { processAlert } from './asking.js';
 import type { ConfirmContext } from './context.js';
 import { DeadlineScheduler } from './deadline-scheduler.js';
@@ -39,8 +40,8 @@ export interface ConfirmFeatureOptions {
    * deadline, which bounds how late a deadline set on another replica fires (default 30 s)
    */
   sweepIntervalMs?: number;
-  /** waits between retries of a failed Slack lookup (default 250 ms, 1 s, 4 s) */
-  retryDelaysMs?: readonly number[];
+  /** retries of a failed Slack look-up (default: waits of 250 ms, 1 s, 4 s) */
+  lookupRetry?: RetryPolicy;
 }
 
 const STOP_WAIT_MS = 2000;
@@ -49,7 +50,7 @@ const BACKLOG_CHECK_MS = 1000;
 /** How long the `test` DM waits for its question to be delivered before answering. */
 const TEST_DM_WAIT_MS = 5000;
 const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
-const DEFAULT_RETRY_DELAYS_MS = [250, 1000, 4000];
+const DEFAULT_LOOKUP_RETRY: RetryPolicy = { retries: 3, minDelayMs: 250, factor: 4 };
 
 export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOptions): ConfirmFeature {
   const logger = deps.logger.child({ component: 'confirm' });
@@ -77,7 +78,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     clock: deps.clock,
     logger,
     escalationChannel: deps.config.slack.escalationChannel,
-    retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    lookupRetry: opts.lookupRetry ?? DEFAULT_LOOKUP_RETRY,
     stopping: stopping.signal,
     changed: () => scheduler?.rearm(),
     push,

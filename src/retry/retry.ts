@@ -27,7 +27,7 @@ export interface RetryHooks {
   serverWaitMs?: (err: unknown) => number | undefined;
   /** before each retry, with the wait ahead: log it, record the attempt */
   onRetry?: (retry: { error: unknown; attempt: number; waitMs: number }) => void | Promise<void>;
-  /** ends the waiting (shutdown); the promise then rejects with the signal's reason */
+  /** ends the waiting (shutdown): the promise then rejects with the signal's reason; once aborted, a failure is thrown as it is */
   signal?: AbortSignal;
 }
 
@@ -54,6 +54,8 @@ export async function withRetry<T>(
     throw new RangeError('retry policy: retries must be a whole number >= 0 and minDelayMs >= 0');
   }
   const unwrap = (err: unknown) => (err instanceof Thrown ? err.value : err);
+  // p-retry only listens for an abort that comes later; one that came first must stop the retries too.
+  const retryable = (err: unknown) => !hooks.signal?.aborted && hooks.retryable(err);
   try {
     return await pRetry(
       async (attempt) => {
@@ -71,11 +73,11 @@ export async function withRetry<T>(
         maxTimeout: policy.maxDelayMs ?? Number.POSITIVE_INFINITY,
         randomize: policy.jitter ?? false,
         signal: hooks.signal,
-        shouldRetry: (err) => hooks.retryable(unwrap(err)),
+        shouldRetry: (err) => retryable(unwrap(err)),
         onFailedAttempt: async (err) => {
           const error = unwrap(err);
           // p-retry calls this even after shouldRetry said no.
-          if (err.retriesLeft <= 0 || !hooks.retryable(error)) return;
+          if (err.retriesLeft <= 0 || !retryable(error)) return;
           const serverWait = Math.max(0, hooks.serverWaitMs?.(error) ?? 0);
           await hooks.onRetry?.({
             error,
