@@ -5,11 +5,11 @@
  * second time, and the buttons of that one DM are taken away when the alert escalates.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import type { SlackMessage } from '../../src/sandbox/slack/index.js';
 import { capturedLines } from '../helpers/log-lines.js';
-import { getAlert, hasButton, postAlert, sleep, useRig, waitForStatus } from './helpers.js';
+import { type StoreKind, storeKinds } from '../helpers/stores.js';
+import { type ConfirmRig, getAlert, hasButton, postAlert, sleep, startRig, waitForStatus } from './helpers.js';
 
 /** Longer than half of it is what the sender used to wait before giving the record up. */
 const CLAIM_TTL_MS = 2000;
@@ -42,12 +42,23 @@ function databaseOutage(db: Knex): { start(): void; end(): void; started: Promis
   };
 }
 
-function scenario(how: 'answer' | 'time-out', policy: string) {
-  describe(`confirm: the database drops right after the question DM is posted (${how})`, () => {
+function scenario(kind: StoreKind, how: 'answer' | 'time-out', policy: string) {
+  kind.describe(`confirm: the database drops right after the question DM is posted (${how}, ${kind.kind})`, (t) => {
+    const { it } = t;
     const log = capturedLines('info');
-    const rig = useRig({
-      policy,
-      harness: { botOptions: { logger: log.logger, outbox: { pollMs: 50, backoffMs: 100, claimTtlMs: CLAIM_TTL_MS } } },
+    let rig: ConfirmRig;
+    t.before(async () => {
+      rig = await startRig({
+        duo: false,
+        policy,
+        store: await kind.create(),
+        harness: {
+          botOptions: { logger: log.logger, outbox: { pollMs: 50, backoffMs: 100, claimTtlMs: CLAIM_TTL_MS } },
+        },
+      });
+    });
+    t.after(async () => {
+      await rig?.stop();
     });
     const h = () => rig.h;
 
@@ -95,7 +106,7 @@ function scenario(how: 'answer' | 'time-out', policy: string) {
           { since: 0, timeoutMs: 5000 },
         );
         assert.ok(!hasButton(closed, 'confirm_yes') && !hasButton(closed, 'confirm_no'), 'the buttons are gone');
-        await rig.h.bot.deps.outbox.drained();
+        await h().bot.deps.outbox.drained();
 
         const posts = h()
           .sim.messages(q.channel)
@@ -117,5 +128,7 @@ function scenario(how: 'answer' | 'time-out', policy: string) {
   });
 }
 
-scenario('answer', '  timeout: 1h\n');
-scenario('time-out', '  timeout: 8s\n');
+for (const kind of storeKinds()) {
+  scenario(kind, 'answer', '  timeout: 1h\n');
+  scenario(kind, 'time-out', '  timeout: 8s\n');
+}
