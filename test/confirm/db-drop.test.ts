@@ -125,6 +125,38 @@ function scenario(kind: StoreKind, how: 'answer' | 'time-out', policy: string) {
         outage.end();
       }
     });
+
+    if (how !== 'answer') return;
+    it('the `test` DM says its question was sent when Slack took it during the outage', async () => {
+      const user = 'U0BOB';
+      const dm = h().sim.dmChannelFor(user);
+      const outage = databaseOutage(h().bot.deps.db);
+      const onPost = (m: SlackMessage) => {
+        if (m.channel === dm && hasButton(m, 'confirm_yes')) outage.start();
+      };
+      h().sim.on('message', onPost);
+      try {
+        const mark = h().sim.mark();
+        h().sim.sendDm(user, 'test');
+        await outage.started;
+        // Shorter than the reply waits for the DM's record (5 s).
+        await sleep(1500);
+        outage.end();
+        const reply = await h().sim.waitForMessage((m) => m.channel === dm && /test alert #\d+/.test(m.text), {
+          since: mark,
+          timeoutMs: 10_000,
+        });
+        assert.match(reply.text, /I've sent you test alert #\d+/);
+        assert.deepEqual(
+          log.lines.filter((l) => DENIALS.test(l) || /couldn't deliver/i.test(l)),
+          [],
+          'nothing says the DM was not sent',
+        );
+      } finally {
+        h().sim.off('message', onPost);
+        outage.end();
+      }
+    });
   });
 }
 
