@@ -271,10 +271,11 @@ export class OutboxSender {
   }
 
   /**
-   * Marks the row sent. A database that drops just now is retried for as long as this process
-   * runs: it knows the message was sent, so the log never says "not sent" for a sent row, and
-   * its lane stays busy meanwhile, so this replica cannot post it a second time. Only another
-   * replica can, after the claim expires; that is said once.
+   * Marks the row sent. A database that drops just now is retried for as long as it is away and
+   * this process runs: it knows the message was sent, so the log never says "not sent" for a sent
+   * row, and its lane stays busy meanwhile, so this replica cannot post it a second time (another
+   * replica can once the claim expires; that is said once). A record that keeps failing while the
+   * database answers is no outage: it is given up after the claim, not left to hold the lane.
    */
   private async record(
     row: OutboxRow,
@@ -285,6 +286,7 @@ export class OutboxSender {
   ): Promise<void> {
     const claimEnds = Date.now() + this.d.tuning.claimTtlMs;
     let toldClaimEnded = false;
+    let answering = false;
     for (let wait = 200; ; wait = Math.min(wait * 2, 5000)) {
       try {
         const ours = await this.d.repo.markSent(row, this.d.replicaId, result, this.now(), async (trx) => {
@@ -302,7 +304,18 @@ export class OutboxSender {
           });
           return;
         }
-        if (!toldClaimEnded && Date.now() > claimEnds) {
+        if (answering) {
+          log.error('outbox: sent, but recording it fails though the database answers; it may be sent again', {
+            err,
+            result,
+          });
+          return;
+        }
+        const claimEnded = Date.now() > claimEnds;
+        // Once more at once if the database answers now: it may just have come back.
+        answering = claimEnded && (await this.databaseAnswers());
+        if (answering) continue;
+        if (!toldClaimEnded && claimEnded) {
           toldClaimEnded = true;
           log.error('outbox: sent, and still cannot record it; another replica may repeat it', { err, result });
         } else {
@@ -310,6 +323,15 @@ export class OutboxSender {
         }
         await new Promise((r) => setTimeout(r, wait));
       }
+    }
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.d.repo.db.raw('select 1');
+      return true;
+    } catch {
+      return false;
     }
   }
 
