@@ -1,7 +1,8 @@
 /**
- * The one retry policy for vendor calls (TheHive, Nanitor; usable by the Twilio send and the
- * Slack look-ups too): exponential backoff by p-retry, with what differs between vendors as
- * parameters. Which failures are worth another try is the caller's knowledge, so the caller
+ * The one retry policy for vendor calls made while someone waits (TheHive, Nanitor, the Slack
+ * look-ups of the confirmation flow): exponential backoff by p-retry, with what differs between
+ * vendors as parameters. Messages (Slack posts, SMS, calls) are retried by the outbox instead,
+ * whose back-off lives in the database and survives a restart. Which failures are worth another try is the caller's knowledge, so the caller
  * says it (`retryable`); everything else is thrown at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
