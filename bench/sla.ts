@@ -88,9 +88,8 @@ async function inProcess(hive: TheHiveSimulator, dir: string): Promise<void> {
   });
   const policy = DEFAULT_SLA_POLICY;
   const oncall = { primary: [], seniors: [] };
-  const retry = { attempts: 1, baseMs: 1 };
   const common = { db, repo, ticketing, policy, clock: systemClock, logger };
-  const notifier = new SlaNotifier({ ...common, outbox, phone: null, oncall, alertsChannel: 'C0ALERTS', retry });
+  const notifier = new SlaNotifier({ ...common, outbox, phone: null, oncall, alertsChannel: 'C0ALERTS' });
   const monitor = new SlaMonitor({ ...common, notifier, lease, pollIntervalMs: 3_600_000 });
   for (const label of ['first poll', 'steady poll (no changes)']) {
     const cpu0 = process.cpuUsage();

@@ -2,9 +2,9 @@
  * From an alert to one question in the user's DM: resolve who it is, honour their ignore rules,
  * then ask, with the single DM queued in the outbox in the same transaction.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { findMatchingRule } from '../core/confirm/ignore-rules.js';
 import { computeDeadline } from '../core/confirm/policy.js';
+import { withRetry } from '../retry/retry.js';
 import type { ConfirmContext } from './context.js';
 import { duoUsernameFor } from './duo-username.js';
 import { askRow, commentRow, escalationRows } from './escalation.js';
@@ -113,9 +113,15 @@ async function queueLegacyEscalation(ctx: ConfirmContext, alert: ConfirmAlert): 
 /** A Retry-After longer than this is left to the next periodic sweep instead of holding the work up. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
+/** Slack's Retry-After of a 429, in ms; undefined for any other failure. */
+function slackRetryAfterMs(err: unknown): number | undefined {
+  const e = err as { code?: string; retryAfter?: number };
+  return e.code === 'slack_webapi_rate_limited_error' ? Math.max(1, e.retryAfter ?? 1) * 1000 : undefined;
+}
+
 /**
- * Calls Slack, retrying transient failures after ctx.retryDelaysMs; a 429 waits at least its
- * Retry-After. Throws the last error when out of tries or stopping.
+ * Calls Slack under ctx.lookupRetry (the shared policy, src/retry); a 429 also waits its
+ * Retry-After. Throws Slack's last error when out of tries, stopping, or asked to wait too long.
  */
 async function withSlackRetry<T>(
   ctx: ConfirmContext,
@@ -123,23 +129,31 @@ async function withSlackRetry<T>(
   alertId: number,
   call: () => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      const scheduled = ctx.retryDelaysMs[attempt];
-      if (scheduled === undefined || ctx.stopping.aborted) throw err;
-      const e = err as { code?: string; retryAfter?: number };
-      const rateLimited = e.code === 'slack_webapi_rate_limited_error';
-      const waitMs = rateLimited ? Math.max(scheduled, Math.max(1, e.retryAfter ?? 1) * 1000) : scheduled;
-      if (waitMs > MAX_RETRY_AFTER_MS) throw err;
-      ctx.logger.warn(`confirm: ${what} failed; retrying`, { alert: alertId, waitMs, rateLimited });
-      try {
-        await delay(waitMs, undefined, { signal: ctx.stopping });
-      } catch {
-        throw err;
-      }
-    }
+  let last: unknown;
+  try {
+    return await withRetry(
+      async () => {
+        try {
+          return await call();
+        } catch (err) {
+          last = err;
+          throw err;
+        }
+      },
+      ctx.lookupRetry,
+      {
+        retryable: (err) => (slackRetryAfterMs(err) ?? 0) <= MAX_RETRY_AFTER_MS,
+        serverWaitMs: slackRetryAfterMs,
+        signal: ctx.stopping,
+        onRetry: ({ error, waitMs }) => {
+          const rateLimited = slackRetryAfterMs(error) !== undefined;
+          ctx.logger.warn(`confirm: ${what} failed; retrying`, { alert: alertId, waitMs, rateLimited });
+        },
+      },
+    );
+  } catch (err) {
+    // A shutdown during a wait rejects with the abort; what went wrong is Slack's error.
+    throw ctx.stopping.aborted && last !== undefined ? last : err;
   }
 }
 

@@ -5,6 +5,7 @@ import type { ConfirmPolicy } from '../core/confirm/policy.js';
 import type { Clock, PushSecondFactorPort, SecondFactorPort } from '../core/ports.js';
 import type { HomeSignals } from '../feature.js';
 import type { Outbox } from '../outbox/outbox.js';
+import type { RetryPolicy } from '../retry/retry.js';
 import type { DuoStateStore } from './duo-states.js';
 import type { IgnoreRuleStore } from './ignore-rule-store.js';
 import type { PushTuning } from './push/push-runner.js';
@@ -32,8 +33,8 @@ export interface ConfirmContext {
   clock: Clock;
   logger: Logger;
   escalationChannel: string;
-  /** waits between retries of a failed Slack read (a 429 waits at least its Retry-After) */
-  retryDelaysMs: readonly number[];
+  /** retries of a failed Slack look-up (a 429 also waits its Retry-After) */
+  lookupRetry: RetryPolicy;
   /** aborted by stop(): retry waits end early so shutdown is not held up */
   stopping: AbortSignal;
   /** alerts changed: the deadline scheduler re-arms */

@@ -5,6 +5,7 @@
  */
 import type { PushSecondFactorPort, SecondFactorPort } from '../core/ports.js';
 import type { Feature, FeatureActivity, FeatureDeps } from '../feature.js';
+import type { RetryPolicy } from '../retry/retry.js';
 import { processAlert } from './asking.js';
 import type { ConfirmContext } from './context.js';
 import { DeadlineScheduler } from './deadline-scheduler.js';
@@ -16,9 +17,14 @@ import { PushPoller } from './push/push-poller.js';
 import { DEFAULT_PUSH_TUNING, type PushTuning } from './push/push-runner.js';
 import { PushStore } from './push/push-store.js';
 import { KnexConfirmationRepo } from './repository.js';
-import { commentHandler, registerConfirmListeners, testAlertHandler } from './slack-listeners.js';
+import {
+  commentHandler,
+  registerConfirmListeners,
+  type TestAlertOutcome,
+  testAlertHandler,
+} from './slack-listeners.js';
 import { moveAlert } from './transitions.js';
-import type { ConfirmAlert, IntakeInput, IntakeResult } from './types.js';
+import type { IntakeInput, IntakeResult } from './types.js';
 
 export type ConfirmFeature = Feature & {
   intake(input: IntakeInput): Promise<IntakeResult>;
@@ -39,8 +45,8 @@ export interface ConfirmFeatureOptions {
    * deadline, which bounds how late a deadline set on another replica fires (default 30 s)
    */
   sweepIntervalMs?: number;
-  /** waits between retries of a failed Slack lookup (default 250 ms, 1 s, 4 s) */
-  retryDelaysMs?: readonly number[];
+  /** retries of a failed Slack look-up (default: waits of 250 ms, 1 s, 4 s) */
+  lookupRetry?: RetryPolicy;
 }
 
 const STOP_WAIT_MS = 2000;
@@ -49,7 +55,7 @@ const BACKLOG_CHECK_MS = 1000;
 /** How long the `test` DM waits for its question to be delivered before answering. */
 const TEST_DM_WAIT_MS = 5000;
 const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
-const DEFAULT_RETRY_DELAYS_MS = [250, 1000, 4000];
+const DEFAULT_LOOKUP_RETRY: RetryPolicy = { retries: 3, minDelayMs: 250, factor: 4 };
 
 export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOptions): ConfirmFeature {
   const logger = deps.logger.child({ component: 'confirm' });
@@ -77,7 +83,7 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     clock: deps.clock,
     logger,
     escalationChannel: deps.config.slack.escalationChannel,
-    retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    lookupRetry: opts.lookupRetry ?? DEFAULT_LOOKUP_RETRY,
     stopping: stopping.signal,
     changed: () => scheduler?.rearm(),
     push,
@@ -159,16 +165,27 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     return { id: alert.id, status: alert.status, created };
   };
 
-  /** The `test` DM waits for the outcome so its reply can say what actually happened. */
-  const raiseTestAlert = async (input: IntakeInput): Promise<ConfirmAlert> => {
+  /**
+   * The `test` DM waits for the outcome so its reply can say what actually happened. A database
+   * that drops meanwhile is waited out: the DM may well have reached Slack, and the reply must not
+   * say it did not.
+   */
+  const raiseTestAlert = async (input: IntakeInput): Promise<TestAlertOutcome> => {
     const { alert, created } = await repo.create(input, deps.clock.now().getTime());
     if (created) await track(processAlert(ctx, alert));
     const deadline = Date.now() + TEST_DM_WAIT_MS;
+    let current = alert;
     for (;;) {
-      const current = (await repo.get(alert.id)) ?? alert;
-      if (current.status !== 'asked' || current.dmTs || Date.now() > deadline) return current;
-      const row = await deps.outbox.repo.byKey(deps.db, keys.dm(alert.id));
-      if (!row || row.status === 'failed') return current;
+      try {
+        current = (await repo.get(alert.id)) ?? current;
+        if (current.dmTs) return { alert: current, dm: 'sent' };
+        if (current.status !== 'asked') return { alert: current, dm: 'unconfirmed' };
+        const row = await deps.outbox.repo.byKey(deps.db, keys.dm(alert.id));
+        if (row?.status === 'failed') return { alert: current, dm: 'failed' };
+      } catch (err) {
+        logger.warn('confirm: cannot read the test alert yet; waiting', { alert: alert.id, err });
+      }
+      if (Date.now() > deadline) return { alert: current, dm: 'unconfirmed' };
       await new Promise((r) => setTimeout(r, 100));
     }
   };

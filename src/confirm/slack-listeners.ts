@@ -45,33 +45,40 @@ async function ephemeral(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, text });
 }
 
+/** The test alert and what became of its question DM: recorded as sent, given up, or neither yet. */
+export interface TestAlertOutcome {
+  alert: ConfirmAlert;
+  dm: 'sent' | 'failed' | 'unconfirmed';
+}
+
 /** DM `test`: a harmless alert for the sender, through the whole flow. */
-export function testAlertHandler(raise: (input: IntakeInput) => Promise<ConfirmAlert>): DmHandler {
+export function testAlertHandler(raise: (input: IntakeInput) => Promise<TestAlertOutcome>): DmHandler {
   return async ({ command, userId, say }) => {
     if (command !== 'test') return false;
-    const alert = await raise({
+    const outcome = await raise({
       user: userId,
       title: TEST_TITLE,
       description: 'This is a harmless test alert you asked for. Answer it to see how a real one works.',
       reason: 'You typed "test" in a DM with me.',
       source: 'test',
     });
-    await say(testOutcome(alert));
+    await say(testOutcome(outcome));
     return true;
   };
 }
 
 const TEST_TITLE = 'Test alert';
 
-/** What became of the test alert, in the user's words; never claims a DM that was not sent. */
-function testOutcome(alert: ConfirmAlert): string {
+/** What became of the test alert, in the user's words; never claims a DM was sent, or was not, unless known. */
+function testOutcome({ alert, dm }: TestAlertOutcome): string {
   const n = `test alert #${alert.id}`;
   switch (alert.status) {
     case 'asked':
     case 'verifying':
-      return alert.dmTs
-        ? `I've sent you ${n}. Nothing is wrong; answer it to see how a real one works.`
-        : `I couldn't deliver ${n} to you just now. Nothing is wrong.`;
+      if (dm === 'sent') return `I've sent you ${n}. Nothing is wrong; answer it to see how a real one works.`;
+      return dm === 'failed'
+        ? `I couldn't deliver ${n} to you. Nothing is wrong.`
+        : `I've queued ${n} for you, but Slack hasn't confirmed it yet; it should arrive shortly. Nothing is wrong.`;
     case 'ignored':
       return `I didn't send you ${n}: you muted alerts titled "${TEST_TITLE}", and the mute is still on. Nothing is wrong.`;
     case 'new':

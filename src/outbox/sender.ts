@@ -270,7 +270,13 @@ export class OutboxSender {
     await this.record(row, result, handlers, refId, log);
   }
 
-  /** Marks the row sent; a database that drops just now is retried, so the log never says "not sent" for a sent row. */
+  /**
+   * Marks the row sent. A database that drops just now is retried for as long as it is away and
+   * this process runs: it knows the message was sent, so the log never says "not sent" for a sent
+   * row, and its lane stays busy meanwhile, so this replica cannot post it a second time (another
+   * replica can once the claim expires; that is said once). A record that keeps failing while the
+   * database answers is no outage: it is given up after the claim, not left to hold the lane.
+   */
   private async record(
     row: OutboxRow,
     result: SendResult,
@@ -278,26 +284,54 @@ export class OutboxSender {
     refId: string | null,
     log: Logger,
   ): Promise<void> {
-    const deadline = Date.now() + this.d.tuning.claimTtlMs / 2;
+    const claimEnds = Date.now() + this.d.tuning.claimTtlMs;
+    let toldClaimEnded = false;
+    let answering = false;
     for (let wait = 200; ; wait = Math.min(wait * 2, 5000)) {
       try {
         const ours = await this.d.repo.markSent(row, this.d.replicaId, result, this.now(), async (trx) => {
           if (handlers?.sent && refId !== null) await handlers.sent(trx, refId, result, row);
         });
         if (!ours) log.warn('outbox: sent, but the claim had passed to another sender');
+        else if (toldClaimEnded) log.info('outbox: sent, and recorded now that the database answers', { result });
         this.d.settled(row, result, null);
         return;
       } catch (err) {
-        if (Date.now() > deadline || this.stopped) {
-          log.error('outbox: sent, but recording it failed; it may be sent again after the claim expires', {
+        if (this.stopped) {
+          log.error('outbox: sent, but recording it failed while stopping; the next start re-sends it, marked', {
             err,
             result,
           });
           return;
         }
-        log.warn('outbox: sent, but recording it failed; retrying', { err, waitMs: wait });
+        if (answering) {
+          log.error('outbox: sent, but recording it fails though the database answers; it may be sent again', {
+            err,
+            result,
+          });
+          return;
+        }
+        const claimEnded = Date.now() > claimEnds;
+        // Once more at once if the database answers now: it may just have come back.
+        answering = claimEnded && (await this.databaseAnswers());
+        if (answering) continue;
+        if (!toldClaimEnded && claimEnded) {
+          toldClaimEnded = true;
+          log.error('outbox: sent, and still cannot record it; another replica may repeat it', { err, result });
+        } else {
+          log.warn('outbox: sent, but recording it failed; retrying', { err, waitMs: wait });
+        }
         await new Promise((r) => setTimeout(r, wait));
       }
+    }
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.d.repo.db.raw('select 1');
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * The one retry policy for vendor calls (TheHive, Nanitor; usable by the Twilio send and the
- * Slack look-ups too): exponential backoff by p-retry, with what differs between vendors as
- * parameters. Which failures are worth another try is the caller's knowledge, so the caller
+ * The one retry policy for vendor calls made while someone waits (TheHive, Nanitor, the Slack
+ * look-ups of the confirmation flow): exponential backoff by p-retry, with what differs between
+ * vendors as parameters. Messages (Slack posts, SMS, calls) are retried by the outbox instead,
+ * whose back-off lives in the database and survives a restart. Which failures are worth another try is the caller's knowledge, so the caller
  * says it (`retryable`); everything else is thrown at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +28,7 @@ export interface RetryHooks {
   serverWaitMs?: (err: unknown) => number | undefined;
   /** before each retry, with the wait ahead: log it, record the attempt */
   onRetry?: (retry: { error: unknown; attempt: number; waitMs: number }) => void | Promise<void>;
-  /** ends the waiting (shutdown); the promise then rejects with the signal's reason */
+  /** ends the waiting (shutdown): the promise then rejects with the signal's reason; once aborted, a failure is thrown as it is */
   signal?: AbortSignal;
 }
 
@@ -54,6 +55,8 @@ export async function withRetry<T>(
     throw new RangeError('retry policy: retries must be a whole number >= 0 and minDelayMs >= 0');
   }
   const unwrap = (err: unknown) => (err instanceof Thrown ? err.value : err);
+  // p-retry only listens for an abort that comes later; one that came first must stop the retries too.
+  const retryable = (err: unknown) => !hooks.signal?.aborted && hooks.retryable(err);
   try {
     return await pRetry(
       async (attempt) => {
@@ -71,11 +74,11 @@ export async function withRetry<T>(
         maxTimeout: policy.maxDelayMs ?? Number.POSITIVE_INFINITY,
         randomize: policy.jitter ?? false,
         signal: hooks.signal,
-        shouldRetry: (err) => hooks.retryable(unwrap(err)),
+        shouldRetry: (err) => retryable(unwrap(err)),
         onFailedAttempt: async (err) => {
           const error = unwrap(err);
           // p-retry calls this even after shouldRetry said no.
-          if (err.retriesLeft <= 0 || !hooks.retryable(error)) return;
+          if (err.retriesLeft <= 0 || !retryable(error)) return;
           const serverWait = Math.max(0, hooks.serverWaitMs?.(error) ?? 0);
           await hooks.onRetry?.({
             error,

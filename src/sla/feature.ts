@@ -7,7 +7,6 @@ import type { Feature, FeatureDeps } from '../feature.js';
 import { SlaMonitor } from './monitor.js';
 import { SlaNotifier } from './notifier.js';
 import type { SlaOnCallLink } from './oncall-link.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './phone-retry.js';
 import { SlaRepository } from './repository.js';
 import { ResponderActions } from './responder-actions.js';
 import { registerSlaListeners } from './slack-listeners.js';
@@ -18,8 +17,6 @@ export interface SlaFeatureOptions {
   ticketing: TicketingPort | null;
   phone: PhonePort | null;
   twilioAuthToken?: string;
-  /** Twilio retry backoff; tests shorten it */
-  retry?: RetryPolicy;
   /** `/hive ack <alertId>`, owned by the on-call feature */
   ack?: (alertId: string, userId: string) => Promise<{ message: string }>;
   /** the on-call feature's link (`OnCallFeature.link`): rotation paging, acknowledgements */
@@ -54,7 +51,6 @@ export function createSlaFeature(deps: FeatureDeps, opts: SlaFeatureOptions): Sl
       alertsChannel: config.slack.alertsChannel,
       clock,
       logger,
-      retry: opts.retry ?? DEFAULT_RETRY,
       onCallLink: opts.oncall,
     });
     deps.outbox.setFolder(

@@ -1,10 +1,9 @@
 /**
  * Rows for what the SLA monitor sends about an alert: one per (alert, tier, method, recipient),
- * the alert's Slack notice, and Twilio's delivery callbacks. As with the tracked alerts, every
- * change that decides whether something is sent is a conditional UPDATE or an INSERT against a
- * unique key, so racing replicas and restarts settle in the database.
+ * written with the tier's claim and sent through the outbox, and Twilio's delivery callbacks,
+ * which only ever move a row's delivery status forward.
  */
-import { type Db, isUniqueViolation } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import { type Row, str } from './row-values.js';
 
 export interface NotificationKey {
@@ -42,26 +41,6 @@ function toNotification(r: Row): NotificationRow {
 export class NotificationRepository {
   constructor(private readonly db: Db) {}
 
-  /** A one-off message (e.g. "phone not configured"): true only for the first caller, ever. */
-  async claimOnce(alertId: string, key: NotificationKey, now: number): Promise<boolean> {
-    try {
-      await this.db('sla_notifications').insert({
-        alert_id: alertId,
-        tier: key.tier,
-        method: key.method,
-        recipient: key.recipient,
-        status: 'sent',
-        attempts: 1,
-        created_at: now,
-        updated_at: now,
-      });
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
-  }
-
   async forAlert(alertId: string, statuses?: string[]): Promise<NotificationRow[]> {
     const q = this.db('sla_notifications').where({ alert_id: alertId });
     if (statuses) q.whereIn('status', statuses);
@@ -73,71 +52,6 @@ export class NotificationRepository {
   async alertsWithStatus(status: string): Promise<string[]> {
     const rows: Row[] = await this.db('sla_notifications').where({ status }).distinct('alert_id');
     return rows.map((r) => String(r.alert_id));
-  }
-
-  /** pending → sending; only one replica wins, and a row already attempted is never attempted again. */
-  async startAttempt(id: number, now: number): Promise<boolean> {
-    const updated = await this.db('sla_notifications')
-      .where({ id, status: 'pending' })
-      .update({ status: 'sending', attempts: this.db.raw('attempts + 1'), updated_at: now });
-    return updated === 1;
-  }
-
-  async recordAttempts(id: number, attempts: number, now: number): Promise<void> {
-    await this.db('sla_notifications').where({ id }).update({ attempts, updated_at: now });
-  }
-
-  /** A claimed row that must not be sent any more (the alert was promoted, closed or snoozed). */
-  async cancelAttempt(id: number, reason: string, now: number): Promise<void> {
-    await this.db('sla_notifications')
-      .where({ id, status: 'sending' })
-      .update({ status: 'cancelled', error: reason, updated_at: now });
-  }
-
-  async finishAttempt(
-    id: number,
-    outcome: { status: 'sent' | 'failed' | 'unknown'; sid?: string; error?: string },
-    now: number,
-  ): Promise<void> {
-    await this.db('sla_notifications')
-      .where({ id })
-      .update({ status: outcome.status, sid: outcome.sid ?? null, error: outcome.error ?? null, updated_at: now });
-  }
-
-  /** Sends interrupted mid-flight by a crash: whether they went out is unknown, so they are not retried. */
-  /** `exceptIds`: rows this process is still sending, which are slow, not interrupted. Returns the rows it abandoned. */
-  async abandonInFlight(olderThan: number, now: number, exceptIds: number[] = []): Promise<NotificationRow[]> {
-    const q = this.db('sla_notifications').where({ status: 'sending' }).andWhere('updated_at', '<', olderThan);
-    if (exceptIds.length > 0) q.whereNotIn('id', exceptIds);
-    const rows: Row[] = await q;
-    const abandoned: NotificationRow[] = [];
-    for (const r of rows) {
-      const updated = await this.db('sla_notifications')
-        .where({ id: r.id, status: 'sending' })
-        .update({ status: 'unknown', error: 'interrupted while sending (restart)', updated_at: now });
-      if (updated === 1) abandoned.push(toNotification(r));
-    }
-    return abandoned;
-  }
-
-  /**
-   * The right to post the alert's notice: true for one caller. A claim older than `staleBefore`
-   * with no notice stored (its holder died before posting) may be taken over. An alert has one
-   * notice, so the claim and the posted message live on its `sla_alerts` row.
-   */
-  async claimNotice(alertId: string, now: number, staleBefore: number): Promise<boolean> {
-    const updated = await this.db('sla_alerts')
-      .where({ alert_id: alertId })
-      .whereNull('notice_ts')
-      .andWhere((q) => q.whereNull('notice_claimed_at').orWhere('notice_claimed_at', '<', staleBefore))
-      .update({ notice_claimed_at: now });
-    return updated === 1;
-  }
-
-  async setNotice(alertId: string, channel: string, ts: string, now: number): Promise<void> {
-    await this.db('sla_alerts')
-      .where({ alert_id: alertId })
-      .update({ notice_channel: channel, notice_ts: ts, updated_at: now });
   }
 
   /**

@@ -24,7 +24,7 @@ import type { Db } from '../store/db.js';
 import { type NoticeView, noticeBlocks, noticeText, smsBody, spokenText } from './notice-blocks.js';
 import type { NotificationKey, NotificationRow } from './notification-repository.js';
 import type { SlaOnCallLink } from './oncall-link.js';
-import { phoneFailureText, phoneSendName, type RetryPolicy } from './phone-retry.js';
+import { phoneFailureText, phoneSendName } from './phone-failures.js';
 import type { SlaRepository } from './repository.js';
 import type { TrackedAlert } from './tracked-alert-repository.js';
 
@@ -39,8 +39,6 @@ export interface SlaNotifierDeps {
   alertsChannel: string;
   clock: Clock;
   logger: Logger;
-  /** kept for callers; the outbox retries (see src/outbox/sender.ts) */
-  retry?: RetryPolicy;
   /** on-call (src/oncall): who is paged when a tier fires, acknowledgements; absent: the fixed numbers */
   onCallLink?: SlaOnCallLink;
 }

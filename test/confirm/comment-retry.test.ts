@@ -17,7 +17,9 @@ for (const kind of storeKinds()) {
       rig = await startRig({
         duo: false,
         store: await kind.create(),
-        harness: { botOptions: { confirm: { sweepIntervalMs: SWEEP_MS, retryDelaysMs: [10] } } },
+        harness: {
+          botOptions: { confirm: { sweepIntervalMs: SWEEP_MS, lookupRetry: { retries: 1, minDelayMs: 10 } } },
+        },
       });
     });
     after(async () => {

@@ -14,7 +14,7 @@ describe('confirm: the periodic sweep retries what failed', () => {
   before(async () => {
     rig = await startRig({
       duo: false,
-      harness: { botOptions: { confirm: { sweepIntervalMs: SWEEP_MS, retryDelaysMs: [10] } } },
+      harness: { botOptions: { confirm: { sweepIntervalMs: SWEEP_MS, lookupRetry: { retries: 1, minDelayMs: 10 } } } },
     });
   });
   after(async () => {

@@ -3,16 +3,14 @@
  * never the secret), /healthz 200 with duo degraded, and the bot otherwise up.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import winston from 'winston';
-import { createLogger } from '../../src/log.js';
 import { DuoSimulator } from '../../src/sandbox/duo/duo-simulator.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
+import { capturedLines } from '../helpers/log-lines.js';
 import { PUSH_IKEY, PUSH_SKEY } from './push-rig.js';
 
 describe('Duo Auth API keys refused at start-up', () => {
-  const lines: string[] = [];
+  const { logger, lines } = capturedLines('info');
   let duo: DuoSimulator;
   let h: Harness;
   const wrongSecret = 'w'.repeat(40);
@@ -22,18 +20,6 @@ describe('Duo Auth API keys refused at start-up', () => {
       clientSecret: 's'.repeat(40),
       authApi: { ikey: PUSH_IKEY, skey: PUSH_SKEY },
     });
-    const logger = createLogger({ json: true, level: 'info' });
-    logger.clear();
-    logger.add(
-      new winston.transports.Stream({
-        stream: new Writable({
-          write(chunk, _enc, cb) {
-            lines.push(String(chunk));
-            cb();
-          },
-        }),
-      }),
-    );
     h = await startHarness({
       env: {
         DUO_AUTH_API_IKEY: PUSH_IKEY,

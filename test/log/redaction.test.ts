@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import winston from 'winston';
-import { createLogger, redactString, registerSecrets } from '../../src/log.js';
+import type winston from 'winston';
+import { redactString, registerSecrets } from '../../src/log.js';
+import { capturedLines } from '../helpers/log-lines.js';
 
 function capture(): { logger: winston.Logger; output: () => string } {
-  const lines: string[] = [];
-  const logger = createLogger({ json: true, level: 'debug' });
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write(chunk, _enc, cb) {
-          lines.push(String(chunk));
-          cb();
-        },
-      }),
-    }),
-  );
+  const { logger, lines } = capturedLines('debug');
   return { logger, output: () => lines.join('') };
 }
 

@@ -73,7 +73,13 @@ describe('withRetry', () => {
 
   it('waits the backoff, and a server-requested wait on top', async () => {
     const { fn, starts } = script([new Flaky('1'), new Flaky('2')], 'ok');
-    await withRetry(fn, { retries: 2, minDelayMs: 30 }, { retryable, serverWaitMs: () => 40 });
+    const announced: number[] = [];
+    await withRetry(
+      fn,
+      { retries: 2, minDelayMs: 30 },
+      { retryable, serverWaitMs: () => 40, onRetry: ({ waitMs }) => void announced.push(waitMs) },
+    );
+    assert.deepEqual(announced, [70, 100], 'the announced wait is the whole wait');
     assert.ok(starts[1]! - starts[0]! >= 65, `first wait ${starts[1]! - starts[0]!}`);
     assert.ok(starts[2]! - starts[1]! >= 95, `second wait ${starts[2]! - starts[1]!}`);
   });
@@ -82,6 +88,12 @@ describe('withRetry', () => {
     assert.equal(backoffMs({ retries: 9, minDelayMs: 100, maxDelayMs: 1000 }, 1), 100);
     assert.equal(backoffMs({ retries: 9, minDelayMs: 100, maxDelayMs: 1000 }, 8), 1000);
     assert.equal(backoffMs({ retries: 9, minDelayMs: 100, factor: 3 }, 3), 900);
+    // The Slack look-ups' default: 250 ms, 1 s, 4 s.
+    const lookups = { retries: 3, minDelayMs: 250, factor: 4 };
+    assert.deepEqual(
+      [1, 2, 3].map((n) => backoffMs(lookups, n)),
+      [250, 1000, 4000],
+    );
   });
 
   it('an abort ends the wait', async () => {
@@ -93,6 +105,24 @@ describe('withRetry', () => {
       /shutting down/,
     );
     assert.equal(starts.length, 1);
+  });
+
+  it('after an abort, a failure is thrown as it is, with no retry and no wait', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    const flaky = new Flaky('1');
+    const { fn, starts } = script([flaky, new Flaky('2')], 'ok');
+    let announced = 0;
+    await assert.rejects(
+      withRetry(
+        fn,
+        { retries: 2, minDelayMs: 1 },
+        { retryable, signal: controller.signal, onRetry: () => void announced++ },
+      ),
+      (err) => err === flaky,
+    );
+    assert.equal(starts.length, 1);
+    assert.equal(announced, 0);
   });
 
   it('refuses a policy that makes no sense', async () => {

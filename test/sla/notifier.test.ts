@@ -132,7 +132,6 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
       alertsChannel: 'C0ALERTS',
       clock,
       logger,
-      retry: { attempts: 3, baseMs: 1 },
     });
     const fire = async (id: string, methods: string[]) => {
       await repo.alerts.insertAlerts([{ alert: hiveAlert(id), nextDue: Date.now() }], Date.now());
