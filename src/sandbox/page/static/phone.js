@@ -89,9 +89,7 @@ function callCard(call, world) {
   card.append(node('div', 'row', `${clock(call.at)} · ${call.status}`));
   for (const said of sayings(call.spoken)) card.append(node('div', 'phone-text spoken', said));
   for (const press of call.pressed ?? []) {
-    const heard = press.heard.length
-      ? press.heard.map((h) => `“${h}”`).join(' ')
-      : `(the bot answered ${press.httpStatus ?? '—'})`;
+    const heard = press.heard.length ? sayings(press.heard).join(' ') : `(the bot answered ${press.httpStatus ?? '—'})`;
     card.append(node('div', 'phone-text phone-pressed', `⌨ pressed ${press.keys} → ${heard}`));
   }
   if (LIVE.includes(call.status)) card.append(keypad(call));
