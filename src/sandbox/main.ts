@@ -16,6 +16,7 @@ import { createLogger } from '../log.js';
 import { nodeVersionProblem } from '../startup/node-version.js';
 import { DuoSimulator } from './duo/duo-simulator.js';
 import { NanitorSimulator } from './nanitor/nanitor-simulator.js';
+import { botOnCallView } from './page/oncall-view.js';
 import { type SandboxWorld, startPageServer } from './page/page-server.js';
 import { botSlaView } from './page/sla-view.js';
 import { pruneSandboxDatabases, sandboxDatabaseName } from './sandbox-data.js';
@@ -101,6 +102,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       host,
       logger,
       slaView: botSlaView(bot.deps.db, config.policy),
+      onCallView: botOnCallView(bot.deps.db, config.policy),
+      botNumber: CREDENTIALS.twilioFrom,
     });
     stack.push(() => page.close());
     return { url: page.url, botUrl, apiToken, databaseFile, stop: stopAll };
@@ -127,6 +130,8 @@ async function startSimulators(stack: Array<() => Promise<void>>, logger: Logger
     accountSid: CREDENTIALS.twilioSid,
     authToken: CREDENTIALS.twilioToken,
     stepDelayMs: 800,
+    // An answered call stays on the line long enough for a visitor to press a key on the phone panel.
+    answeredCallMs: 45_000,
   });
   stack.push(() => twilio.stop());
   const thehive = await TheHiveSimulator.start({ apiKey: CREDENTIALS.thehiveKey });

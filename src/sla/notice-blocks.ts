@@ -5,6 +5,7 @@
 
 import { formatDuration } from '../core/duration.js';
 import { escapeMrkdwn, truncateText } from '../core/escape.js';
+import { isSlackUserId } from '../core/oncall/policy.js';
 import type { Severity } from '../core/ports.js';
 
 export const PROMOTE_ACTION = 'hive_promote';
@@ -38,6 +39,8 @@ export interface NoticeView {
   snoozedUntil?: number | null;
   /** who acknowledged, how and until when (mrkdwn from src/oncall/wording.ts slackAckLine), if anyone has */
   acknowledged?: string | null;
+  /** Slack user IDs of the people the tiers paged (rotation or override), mentioned in the notice */
+  paged?: readonly string[];
   /** `by`: the Slack user who promoted it, null when not recorded */
   promoted?: { caseNumber: number; caseUrl: string; by: string | null } | null;
 }
@@ -48,10 +51,22 @@ function mrkdwn(text: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } };
 }
 
+/**
+ * `<@U…>` for each paged person. Only well-formed user IDs become mentions: anything else
+ * (a hand-edited policy, a row from an older version) could otherwise inject `<!channel>`.
+ */
+export function pagedMentions(v: NoticeView): string | null {
+  if (v.promoted) return null;
+  const ids = [...new Set(v.paged ?? [])].filter(isSlackUserId);
+  return ids.length > 0 ? ids.map((id) => `<@${id}>`).join(', ') : null;
+}
+
 export function noticeText(v: NoticeView): string {
   const head = v.promoted ? `Promoted to case #${v.promoted.caseNumber}` : `SLA breached (${v.tierLabel})`;
+  const paged = pagedMentions(v);
   // The fallback text is mrkdwn too (and shown in push notifications), so TheHive's text is escaped here as well.
-  return `${head}: TheHive alert ${displayId(v.alertId)}, severity ${severityName(v.severity)}: ${escapeMrkdwn(v.title, 150)}`;
+  const text = `${head}: TheHive alert ${displayId(v.alertId)}, severity ${severityName(v.severity)}: ${escapeMrkdwn(v.title, 150)}`;
+  return paged ? `${text} — on call: ${paged}` : text;
 }
 
 export function noticeBlocks(v: NoticeView): Block[] {
@@ -63,6 +78,8 @@ export function noticeBlocks(v: NoticeView): Block[] {
     `*Severity:* ${severityName(v.severity)}    *Age:* ${formatDuration(v.ageMs)}    *Tier:* ${escapeMrkdwn(v.tierLabel)}`,
     `*Alert:* <${v.alertUrl}|${displayId(v.alertId)} in TheHive>`,
   ];
+  const paged = pagedMentions(v);
+  if (paged) facts.push(`*On call (paged):* ${paged}`);
   const blocks: Block[] = [mrkdwn(headline), mrkdwn(facts.join('\n'))];
   if (v.promoted) return blocks;
   if (v.acknowledged) {

@@ -92,9 +92,10 @@ export class SlaNotifier {
     return [...keys, ...plan.phone.map((p) => ({ tier, method: p.method, recipient: p.to }))];
   }
 
-  view(alert: TrackedAlert, now: number, acknowledged: string | null = null): NoticeView {
+  view(alert: TrackedAlert, now: number, acknowledged: string | null = null, paged: string[] = []): NoticeView {
     return {
       acknowledged,
+      paged,
       alertId: alert.alertId,
       severity: alert.severity,
       title: alert.title,
@@ -134,7 +135,7 @@ export class SlaNotifier {
       const id = Number(r.id);
       const tier = Number(r.tier);
       const method = String(r.method);
-      if (method === 'slack') await this.queueNotice(trx, alert, tier, id, now);
+      if (method === 'slack') await this.queueNotice(trx, alert, tier, id, now, await this.pagedOf(trx, alert, extras));
       else await this.d.outbox.enqueue(trx, this.pageRow(alert, id, method, String(r.recipient), tier, now));
       await trx('sla_notifications').where({ id }).update({ status: 'queued', updated_at: now });
     }
@@ -145,7 +146,7 @@ export class SlaNotifier {
   /** The paged person's own copy of the notice, buttons included (people mute busy channels). */
   private async queueDm(trx: Knex.Transaction, alert: TrackedAlert, extras: FireExtras, now: number): Promise<void> {
     const user = extras.plan!.mention!;
-    const row = this.noticeRow(alert, now);
+    const row = this.noticeRow(alert, now, [user]);
     await this.d.outbox.enqueue(trx, {
       kind: 'slack_post',
       key: `sla:${alert.alertId}:t${extras.tier}:dm:${user}`,
@@ -159,10 +160,11 @@ export class SlaNotifier {
 
   /** Replaces the notice with the alert's current state (promoted, snoozed). */
   async refreshNotice(alert: TrackedAlert): Promise<void> {
-    const view = this.view(alert, this.now(), await this.ackLineOf(alert));
-    const payload = { text: noticeText(view), blocks: noticeBlocks(view) };
+    const acked = await this.ackLineOf(alert);
     const key = noticeKey(alert.alertId);
     await this.d.db.transaction(async (trx) => {
+      const view = this.view(alert, this.now(), acked, await this.pagedOf(trx, alert));
+      const payload = { text: noticeText(view), blocks: noticeBlocks(view) };
       const notice = await this.d.outbox.repo.byKey(trx, key);
       if (!notice || ['failed', 'superseded', 'folded'].includes(notice.status)) return;
       if (await this.d.outbox.repo.replacePending(trx, key, payload)) return;
@@ -209,7 +211,24 @@ export class SlaNotifier {
   }
 
   private async ensureNotice(trx: Knex.Transaction, alert: TrackedAlert): Promise<void> {
-    await this.d.outbox.enqueue(trx, this.noticeRow(alert, this.now()));
+    await this.d.outbox.enqueue(trx, this.noticeRow(alert, this.now(), await this.pagedOf(trx, alert)));
+  }
+
+  /**
+   * Who the notice mentions: the person this fire pages, else whoever an earlier tier paged.
+   * The record of that is the DM each paged person got (one outbox row per tier and person,
+   * keyed `sla:<alert>:t<tier>:dm:<user>`), so a refresh after a restart still names them.
+   */
+  private async pagedOf(trx: Knex.Transaction, alert: TrackedAlert, extras?: FireExtras): Promise<string[]> {
+    if (extras?.plan?.mention) return [extras.plan.mention];
+    if (!this.d.onCallLink) return [];
+    const prefix = `sla:${alert.alertId}:t`.replace(/[!%_]/g, (c) => `!${c}`);
+    const latest = (await trx('outbox')
+      .where({ kind: 'slack_post' })
+      .whereRaw("idem_key LIKE ? ESCAPE '!'", [`${prefix}%:dm:%`])
+      .orderBy('id', 'desc')
+      .first('lane')) as { lane: string } | undefined;
+    return latest ? [latest.lane] : [];
   }
 
   private async ackLineOf(alert: TrackedAlert): Promise<string | null> {
@@ -220,8 +239,8 @@ export class SlaNotifier {
    * Inside a transaction, so no acknowledgement line: a tier fires only when no acknowledgement
    * holds the alert, and reading one here would need a second connection (SQLite has one).
    */
-  private noticeRow(alert: TrackedAlert, now: number): OutboxMessage {
-    const view = this.view(alert, now);
+  private noticeRow(alert: TrackedAlert, now: number, paged: string[]): OutboxMessage {
+    const view = this.view(alert, now, null, paged);
     return {
       kind: 'slack_post',
       key: noticeKey(alert.alertId),
@@ -242,8 +261,9 @@ export class SlaNotifier {
     tier: number,
     notificationId: number,
     now: number,
+    paged: string[],
   ): Promise<void> {
-    const row = this.noticeRow(alert, now);
+    const row = this.noticeRow(alert, now, paged);
     if (await this.d.outbox.enqueue(trx, row)) return;
     if (await this.d.outbox.repo.replacePending(trx, row.key, row.payload)) return;
     const notice = await this.d.outbox.repo.byKey(trx, row.key);

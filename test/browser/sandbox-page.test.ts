@@ -136,6 +136,57 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
     );
   });
 
+  test('the phone panel says who is on call now (the rotation) and until when', async () => {
+    const { page } = session;
+    const line = page.locator('#oncall-now');
+    await line.locator('.oncall-name').waitFor();
+    assert.match((await line.textContent()) ?? '', /^On call now: (carol|dave) until \S.* · next: (dave|carol)$/);
+  });
+
+  /** Raises a high-risk alert (paged by call at once) and returns its call card and the number called. */
+  const pagedCall = async (title: string) => {
+    const { page } = session;
+    await page.selectOption('#hive-form select[name=severity]', '2');
+    await page.fill('#hive-form input[name=title]', title);
+    await page.click('#hive-form button[type=submit]');
+    const card = page.locator('#phone-items .phone-call', { hasText: title });
+    await card.waitFor({ timeout: 20_000 });
+    const to = /\+\d+/.exec((await card.locator('.title').textContent()) ?? '')![0];
+    return { card, to };
+  };
+
+  test('press 1 on the ringing call → the bot says so on the line and the notice says acknowledged', async () => {
+    const { page } = session;
+    const { card } = await pagedCall('URGENT: keypad test on web03');
+    assert.match((await card.locator('.title').textContent()) ?? '', /\((carol|dave), on-call\)/);
+    await card.locator('.keypad button', { hasText: /^1$/ }).click();
+    await card.locator('.phone-pressed', { hasText: /pressed 1 → “Acknowledged alert/ }).waitFor();
+    await actAs(page, 'U0CAROL');
+    await openConversation(page, 'secops-alerts');
+    const notice = messageWith(page, 'URGENT: keypad test on web03');
+    await notice.locator('text=/Acknowledged by (carol|dave) by phone/').waitFor({ timeout: 15_000 });
+  });
+
+  test("ack typed in the SMS reply box acknowledges; the bot's reply SMS shows in the panel", async () => {
+    const { page } = session;
+    const { to } = await pagedCall('URGENT: sms reply test on db02');
+    // The number the bot called (a handoff may have changed who is on call since).
+    await page.selectOption('#phone-reply select[name=from]', to);
+    await page.fill('#phone-reply input[name=body]', 'ack');
+    await page.click('#phone-reply button[type=submit]');
+    await page.locator('#phone-items .phone-inbound', { hasText: 'ack' }).first().waitFor();
+    const reply = page.locator('#phone-items .phone-reply', { hasText: 'sms reply test on db02' }).first();
+    await reply.waitFor();
+    assert.match(
+      (await reply.locator('.title').textContent()) ?? '',
+      new RegExp(`^💬 Reply to \\${to} \\((carol|dave), on-call\\)$`),
+    );
+    assert.match(
+      (await reply.locator('.phone-text').textContent()) ?? '',
+      /^Acknowledged ~?\w+ \(URGENT: sms reply test on db02\)\. Escalation paused until /,
+    );
+  });
+
   test('after a high-risk breach and a snooze, the TheHive panel says what /hive list says', async () => {
     const { page } = session;
     await page.selectOption('#hive-form select[name=severity]', '2');

@@ -93,7 +93,7 @@ describe('the rotation pages whoever is on call when the tier fires; an override
   });
   after(async () => rig.stop());
 
-  it('alice is paged (call and a DM with the buttons); with an override carol is', async () => {
+  it('alice is paged (call, a DM with the buttons, a mention in the notice); with an override carol is', async () => {
     const first = String(rig.sims.hive.addAlert({ severity: 2, title: 'rotation', description: 'x' })._id);
     await eventually(
       () => rig.sims.twilio.calls().find((c) => c.to === ALICE && c.spokenText.some((t) => t.includes(first))),
@@ -109,6 +109,20 @@ describe('the rotation pages whoever is on call when the tier fires; an override
       'DM to alice',
     );
     assert.match(JSON.stringify(dm.blocks), /"action_id":"hive_ack"/);
+    // The channel notice names the person on call with a mention, in its blocks and its fallback text.
+    const firstNotice = await eventually(() => noticeOf(rig.h.sim, first).notice, 8000, 'first notice');
+    assert.match(firstNotice.text, /on call: <@U0ALICE>$/);
+    assert.match(JSON.stringify(firstNotice.blocks), /On call \(paged\):\* <@U0ALICE>/);
+    // Refreshed (here by an acknowledgement), it still names who was paged.
+    rig.h.sim.clickButton('U0CAROL', { channel: 'C0ALERTS', ts: firstNotice.ts }, 'hive_ack');
+    await eventually(
+      () => {
+        const blocks = JSON.stringify(noticeOf(rig.h.sim, first).notice?.blocks ?? []);
+        return /Acknowledged by <@U0CAROL>/.test(blocks) && /On call \(paged\):\* <@U0ALICE>/.test(blocks);
+      },
+      8000,
+      'refreshed notice still mentions alice',
+    );
     const now = Date.now();
     await new OverrideStore(rig.h.bot.deps.db).add(
       { slack: 'U0CAROL', startsAt: now, endsAt: now + 3_600_000, by: 'U0ALICE' },
@@ -124,6 +138,10 @@ describe('the rotation pages whoever is on call when the tier fires; an override
       rig.sims.twilio.calls().filter((c) => c.to === ALICE && c.spokenText.some((t) => t.includes(second))).length,
       0,
     );
+    const secondNotice = await eventually(() => noticeOf(rig.h.sim, second).notice, 8000, 'second notice');
+    assert.match(secondNotice.text, /on call: <@U0CAROL>$/);
+    assert.match(JSON.stringify(secondNotice.blocks), /On call \(paged\):\* <@U0CAROL>/);
+    assert.doesNotMatch(JSON.stringify(secondNotice.blocks), /U0ALICE/);
   });
 });
 

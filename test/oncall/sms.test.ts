@@ -39,6 +39,15 @@ describe('SMS replies (real bot, real twilio, simulators)', { concurrency: false
       new RegExp(`^Acknowledged ${latest} \\(latest alert\\)\\. Escalation paused until \\d\\d:\\d\\d UTC time\\.$`),
     );
     assert.equal((await acks().get(latest))?.how, 'sms');
+    // The simulator keeps the conversation as the phone shows it: the text, then Twilio's reply from our number.
+    const log = rig.sims.twilio.texts().slice(-2);
+    assert.deepEqual(
+      log.map((t) => [t.direction, t.from, t.to, t.body]),
+      [
+        ['inbound', PRIMARY, BOT_NUMBER, 'ack'],
+        ['reply', BOT_NUMBER, PRIMARY, said],
+      ],
+    );
     assert.equal(await acks().get(older), null);
     const again = await text(PRIMARY, '1');
     assert.match(again.said, /already acknowledged by alice/);

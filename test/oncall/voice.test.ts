@@ -36,6 +36,27 @@ describe('voice: keypress on a page call (real bot, real twilio, simulators)', {
     assert.equal(call.machineDetection, 'Enable');
   });
 
+  it('keys pressed one at a time (the sandbox keypad): 9 repeats, then 1 goes to the repeated Gather and acknowledges', async () => {
+    const { id, call } = await pageCall();
+    const repeat = await rig.sims.twilio.pressKeys(call.sid, ['9']);
+    assert.equal(repeat.httpStatus, 200);
+    assert.ok(
+      repeat.heard.some((line) => line.includes('Press 1 to acknowledge')),
+      repeat.heard.join(' | '),
+    );
+    assert.equal(await acks().get(id), null);
+    const ack = await rig.sims.twilio.pressKeys(call.sid, ['1']);
+    assert.match(ack.heard.at(-1)!, /^Acknowledged alert /);
+    assert.equal((await acks().get(id))?.how, 'phone');
+    assert.deepEqual(
+      rig.sims.twilio
+        .keyPresses()
+        .filter((p) => p.callSid === call.sid)
+        .map((p) => p.keys),
+      ['9', '1'],
+    );
+  });
+
   it('1 acknowledges: spoken back with the alert and until when; the thread says who; a replay changes nothing', async () => {
     const { id, call } = await pageCall();
     const heard = await rig.sims.twilio.answerCall(call.sid, 'human', ['1']);

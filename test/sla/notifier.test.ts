@@ -236,6 +236,12 @@ describe('SLA notifier and poll (SQLite, fakes)', () => {
     assert.doesNotMatch(text, /<!channel>|<http/);
     assert.match(text, /&lt;!channel&gt;/);
     assert.match(text, /TheHive alert ~7,/);
+    // The paged person is mentioned; anything that is not a Slack user ID never becomes markup.
+    const paged = notifier.view(open, Date.now(), null, ['U0ALICE', '!channel>', 'U0ALICE']);
+    assert.match(noticeText(paged), /TheHive alert ~7,.* — on call: <@U0ALICE>$/);
+    const pagedBlocks = JSON.stringify(noticeBlocks(paged));
+    assert.match(pagedBlocks, /\*On call \(paged\):\* <@U0ALICE>"/);
+    assert.doesNotMatch(pagedBlocks, /<@!channel|<!channel>/);
 
     await repo.alerts.markPromoted('~7', { id: '~c7', number: 7 }, null, Date.now());
     const promoted = await repo.alerts.get('~7');

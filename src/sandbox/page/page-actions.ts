@@ -30,16 +30,29 @@ function asPageError<T>(action: () => T): T {
   }
 }
 
+async function asPageErrorAsync<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    throw new PageActionError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** A call someone can still press keys on: ringing (they pick up) or answered. */
+const LIVE_CALL = ['queued', 'ringing', 'in-progress'];
+
 export interface PageActionsOptions {
   world: SandboxWorld;
   /** The bot's HTTP base; links to it are followed server-side to reach the Duo prompt behind them. */
   botUrl: string;
   duoOutcomes: DuoOutcome[];
   onDuoChange: () => void;
+  /** TWILIO_FROM_NUMBER: where the phone panel's replies are texted */
+  botNumber: string;
 }
 
-export function pageActions({ world, botUrl, duoOutcomes, onDuoChange }: PageActionsOptions) {
-  const { slack, duo, thehive, nanitor } = world;
+export function pageActions({ world, botUrl, duoOutcomes, onDuoChange, botNumber }: PageActionsOptions) {
+  const { slack, duo, thehive, nanitor, twilio } = world;
 
   /** Registers the prompt a Duo authorize URL describes, as the user's browser GET would. */
   const openDuoPrompt = (url: URL) => {
@@ -167,6 +180,28 @@ export function pageActions({ world, botUrl, duoOutcomes, onDuoChange }: PageAct
     hiveClose(body: Json) {
       asPageError(() => thehive.closeAlert(text(body, 'id', 100)));
       return { ok: true };
+    },
+
+    /** Keys pressed on a ringing or answered call: Twilio posts each to the bot's `<Gather>` action, signed. */
+    async phoneKeys(body: Json) {
+      const sid = text(body, 'sid', 64);
+      const keys = text(body, 'keys', 4);
+      if (!/^[0-9*#]{1,4}$/.test(keys)) throw new PageActionError('keys are digits, * or #');
+      const call = twilio.calls().find((c) => c.sid === sid);
+      if (!call) throw new PageActionError('no such call');
+      if (!LIVE_CALL.includes(call.status)) throw new PageActionError(`this call has ended (${call.status})`);
+      const press = await asPageErrorAsync(() => twilio.pressKeys(sid, [...keys]));
+      return { heard: press.heard, httpStatus: press.httpStatus };
+    },
+
+    /** A text from a person's phone to the bot's number, delivered to its Messaging webhook as Twilio does. */
+    async phoneText(body: Json) {
+      const from = text(body, 'from', 16);
+      if (!/^\+[1-9]\d{6,14}$/.test(from)) throw new PageActionError('from is an E.164 number such as +15550000001');
+      const words = text(body, 'body', 1600);
+      if (!words.trim()) throw new PageActionError('type a reply, e.g. ack');
+      const reply = await asPageErrorAsync(() => twilio.textFromPhone(from, botNumber, words));
+      return { httpStatus: reply.status };
     },
 
     /** The page speaks percent, as the digest does; Nanitor's API speaks a fraction (0.93). */

@@ -11,6 +11,7 @@ import type { Policy } from '../../config/policy.js';
 import { answerPushFromPage, pushSnapshot, watchPushes } from '../duo/push-panel.js';
 import { readBody } from '../read-body.js';
 import { listen, sendJson as sendSimJson } from '../sim-http.js';
+import type { OnCallView, OnCallViewSource } from './oncall-view.js';
 import { PageActionError, type PageActions, pageActions } from './page-actions.js';
 import { homeRoutes, watchHome } from './page-home.js';
 import {
@@ -37,6 +38,10 @@ export interface PageServerOptions {
   logger: Logger;
   /** the bot's own view of each TheHive alert's SLA (what it will do next) */
   slaView?: SlaViewSource;
+  /** who is on call now and until when, as `/oncall` reads it */
+  onCallView?: OnCallViewSource;
+  /** TWILIO_FROM_NUMBER: the phone panel texts replies to it */
+  botNumber: string;
 }
 
 export interface PageServer {
@@ -52,6 +57,7 @@ const STATIC_FILES: Record<string, string> = {
   '/blocks.js': 'blocks.js',
   '/mrkdwn.js': 'mrkdwn.js',
   '/panels.js': 'panels.js',
+  '/phone.js': 'phone.js',
   '/duo-push.js': 'duo-push.js',
   '/style.css': 'style.css',
   '/home.js': 'home.js',
@@ -77,6 +83,8 @@ function routes(actions: PageActions): Record<string, Handler> {
     '/api/hive/alerts': actions.hiveCreate,
     '/api/hive/close': actions.hiveClose,
     '/api/nanitor': actions.nanitorSet,
+    '/api/phone/keys': actions.phoneKeys,
+    '/api/phone/text': actions.phoneText,
   };
 }
 
@@ -89,8 +97,24 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(frame);
   };
   const publishDuo = () => publish({ type: 'duo', data: duoSnapshot(world.duo, duoOutcomes) });
-  const handlers = routes(pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo }));
+  const { botNumber } = options;
+  const handlers = routes(
+    pageActions({ world, botUrl: options.botUrl, duoOutcomes, onDuoChange: publishDuo, botNumber }),
+  );
   const slaView = options.slaView ?? (async () => ({}) as Record<string, SlaView>);
+  const onCallView = options.onCallView ?? (async (): Promise<OnCallView> => ({ now: [], until: null, next: [] }));
+  // A handoff happens inside the bot's clock, not in a simulator: looked at with the SLA rows, sent on change.
+  let lastOnCall = '';
+  const refreshOnCall = () => {
+    onCallView()
+      .then((data) => {
+        const frame = JSON.stringify(data);
+        if (frame === lastOnCall) return;
+        lastOnCall = frame;
+        publish({ type: 'oncall', data });
+      })
+      .catch((err: unknown) => logger.debug('on-call view unavailable', { err }));
+  };
   // Tiers fire and snoozes start inside the bot, not in a simulator: look at its rows every second, and
   // right after anything the bot did shows up in a simulator (a notice, an SMS, a call), so they agree.
   let lastSla = '';
@@ -117,7 +141,10 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
       if (event.type !== 'nanitor' && event.type !== 'duo') refreshSla();
     },
   );
-  const slaTimer = setInterval(refreshSla, 1000);
+  const slaTimer = setInterval(() => {
+    refreshSla();
+    refreshOnCall();
+  }, 1000);
   slaTimer.unref();
   Object.assign(handlers, homeRoutes(world.slack));
   const unwatchHome = watchHome(world.slack, (event) => publish(event as unknown as PageEvent));
@@ -139,7 +166,8 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     push: pushSnapshot(world.duo),
     nanitor: world.nanitor.state(),
     policy: policySnapshot(options.policy),
-    links: { duoHost: world.duo.apiHost, botUrl: options.botUrl },
+    oncall: await onCallView(),
+    links: { duoHost: world.duo.apiHost, botUrl: options.botUrl, botNumber },
     now: Date.now(),
   });
 

@@ -11,6 +11,7 @@ import type { SlackSimulator } from '../slack/index.js';
 import type { EphemeralMessage, SlackMessage } from '../slack/types.js';
 import type { TheHiveSimulator } from '../thehive/thehive-simulator.js';
 import type { TwilioSimulator } from '../twilio/twilio-simulator.js';
+import { type OnCallView, phoneBook } from './oncall-view.js';
 import type { SlaView } from './sla-view.js';
 
 export interface SandboxWorld {
@@ -95,6 +96,19 @@ export function phoneSnapshot(twilio: TwilioSimulator) {
       spoken: call.spokenText,
       status: call.status,
       at: call.dateCreated.getTime(),
+      pressed: twilio
+        .keyPresses()
+        .filter((press) => press.callSid === call.sid)
+        .map((press) => ({ keys: press.keys, heard: press.heard, httpStatus: press.httpStatus })),
+    })),
+    /** texts people sent to the bot's number, and its replies */
+    texts: twilio.texts().map((text) => ({
+      sid: text.sid,
+      from: text.from,
+      to: text.to,
+      body: text.body,
+      direction: text.direction,
+      at: text.at.getTime(),
     })),
   };
 }
@@ -121,6 +135,8 @@ export function policySnapshot(policy: Policy) {
     ),
     highRisk: policy.sla.highRisk,
     oncall: policy.oncall,
+    /** whose each paged number is: the phone panel names the person, not only the number */
+    phones: phoneBook(policy),
   };
 }
 
@@ -132,7 +148,8 @@ export type PageEvent =
   | { type: 'phone'; data: ReturnType<typeof phoneSnapshot> }
   | { type: 'duo'; data: ReturnType<typeof duoSnapshot> }
   | { type: 'duo-push'; data: PushSnapshot }
-  | { type: 'nanitor'; data: ReturnType<NanitorSimulator['state']> };
+  | { type: 'nanitor'; data: ReturnType<NanitorSimulator['state']> }
+  | { type: 'oncall'; data: OnCallView };
 
 /** Subscribes to every simulator; returns the function that unsubscribes. */
 export function watchWorld(
@@ -157,6 +174,8 @@ export function watchWorld(
   twilio.on('message', onPhone);
   twilio.on('call', onPhone);
   twilio.on('status', onPhone);
+  twilio.on('text', onPhone);
+  twilio.on('keys', onPhone);
 
   const onHive = () => publish({ type: 'hive', data: hiveSnapshot(thehive) });
   const unsubscribeHive = ['alert', 'case', 'update'].map((event) =>
@@ -175,6 +194,8 @@ export function watchWorld(
     twilio.off('message', onPhone);
     twilio.off('call', onPhone);
     twilio.off('status', onPhone);
+    twilio.off('text', onPhone);
+    twilio.off('keys', onPhone);
     for (const unsubscribe of unsubscribeHive) unsubscribe();
     nanitor.off('change', onNanitor);
   };

@@ -21,6 +21,8 @@ export interface CallbackDelivery {
 export interface LifecycleContext {
   authToken: string;
   stepDelayMs: number;
+  /** how long an answered call stays in progress before it completes; default stepDelayMs */
+  answeredCallMs?: number;
   signal: AbortSignal;
   now(): Date;
   sleep(ms: number): Promise<void>;
@@ -120,7 +122,8 @@ export async function runCallLifecycle(call: CallRecord, outcome: CallOutcome, c
   let sequence = 0;
   const answered = outcome === 'completed';
   for (const step of CALL_STEPS[outcome]) {
-    await ctx.sleep(ctx.stepDelayMs);
+    const inProgress = call.status === 'in-progress' && step.event === 'completed';
+    await ctx.sleep(inProgress ? (ctx.answeredCallMs ?? ctx.stepDelayMs) : ctx.stepDelayMs);
     // "initiated" is a callback status only; the resource itself stays queued until it rings.
     if (step.callStatus !== 'initiated') call.status = step.callStatus;
     if (step.event === 'completed') call.durationSeconds = answered ? ANSWERED_CALL_SECONDS : 0;

@@ -21,6 +21,26 @@ export interface WebhookReply {
 
 export type Answerer = 'human' | 'machine';
 
+/** A text a person sent to our number, or the bot's `<Message>` answer to it (Twilio sends that back). */
+export interface PhoneText {
+  sid: string;
+  from: string;
+  to: string;
+  body: string;
+  direction: 'inbound' | 'reply';
+  at: Date;
+}
+
+/** Keys a person pressed on a call, and what the bot said back. */
+export interface KeyPress {
+  callSid: string;
+  keys: string;
+  heard: string[];
+  /** the bot's HTTP answer to the last key's webhook */
+  httpStatus: number | null;
+  at: Date;
+}
+
 export interface CallTranscript {
   /** every webhook the call made (a key press each) and what the bot answered */
   replies: WebhookReply[];

@@ -23,6 +23,9 @@ import {
   type CallTranscript,
   deliverWebhook,
   inboundSmsRequest,
+  type KeyPress,
+  messagesOf,
+  type PhoneText,
   type WebhookReply,
 } from './twilio-phone-side.js';
 import {
@@ -31,13 +34,15 @@ import {
   callJson,
   type MessageRecord,
   messageJson,
+  newSid,
   parseBasicAuth,
+  spokenTextOf,
   type TwilioErrorBody,
   twilioError,
 } from './twilio-wire.js';
 
 export type { CallbackDelivery, CallOutcome, SmsOutcome } from './status-lifecycle.js';
-export type { Answerer, CallTranscript, WebhookReply } from './twilio-phone-side.js';
+export type { Answerer, CallTranscript, KeyPress, PhoneText, WebhookReply } from './twilio-phone-side.js';
 export type { CallRecord, MessageRecord } from './twilio-wire.js';
 
 /** Twilio's opt-out keywords: after one, no SMS reaches that number from ours until START. */
@@ -49,6 +54,8 @@ export interface TwilioSimulatorBehaviour {
   lifecycle: boolean;
   /** Delay before each status step. Default 20 ms. */
   stepDelayMs: number;
+  /** How long an answered call lasts before it completes (time to press keys). Default stepDelayMs. */
+  answeredCallMs?: number;
   smsOutcome: SmsOutcome;
   callOutcome: CallOutcome;
 }
@@ -94,6 +101,8 @@ function sendError(res: ServerResponse, error: TwilioErrorBody, headers: Record<
   sendJson(res, error.status, error, headers);
 }
 
+type TwilioEvent = 'message' | 'call' | 'status' | 'text' | 'keys';
+
 export class TwilioSimulator {
   readonly url: string;
   private readonly server: Server;
@@ -111,6 +120,11 @@ export class TwilioSimulator {
   /** numbers that texted STOP (Twilio keeps this per sender/recipient pair; the bot has one number) */
   private readonly optedOut = new Set<string>();
   private messagingWebhook: string | null = null;
+  /** texts people sent to our number and the bot's replies, oldest first */
+  private readonly textLog: PhoneText[] = [];
+  private readonly pressLog: KeyPress[] = [];
+  /** the TwiML a call is at after keys were pressed (the bot's last answer), by call sid */
+  private readonly callAt = new Map<string, string>();
 
   private constructor(server: Server, url: string, options: TwilioSimulatorOptions) {
     this.server = server;
@@ -120,6 +134,7 @@ export class TwilioSimulator {
     this.behaviour = {
       lifecycle: options.lifecycle ?? true,
       stepDelayMs: options.stepDelayMs ?? 20,
+      ...(options.answeredCallMs === undefined ? {} : { answeredCallMs: options.answeredCallMs }),
       smsOutcome: options.smsOutcome ?? 'delivered',
       callOutcome: options.callOutcome ?? 'completed',
     };
@@ -157,13 +172,60 @@ export class TwilioSimulator {
     return answerCall(structuredClone(call), this.authToken, answerer, keys);
   }
 
+  /**
+   * The person on a live call presses `keys`: each goes to the `<Gather>` the call is at now (the
+   * page call's, or the bot's answer to an earlier key), as a human answerer.
+   */
+  async pressKeys(sid: string, keys: string[]): Promise<KeyPress> {
+    const call = this.callRecords.get(sid);
+    if (!call) throw new Error(`no call ${sid}`);
+    const at = { ...structuredClone(call), twiml: this.callAt.get(sid) ?? call.twiml };
+    const transcript = await answerCall(at, this.authToken, 'human', keys);
+    const last = transcript.replies.at(-1);
+    if (last?.status === 200) this.callAt.set(sid, last.body);
+    const press: KeyPress = {
+      callSid: sid,
+      keys: keys.join(''),
+      heard: transcript.replies.flatMap((reply) => (reply.status === 200 ? spokenTextOf(reply.body) : [])),
+      httpStatus: last?.status ?? null,
+      at: new Date(),
+    };
+    this.pressLog.push(press);
+    this.events.emit('keys', structuredClone(press));
+    return press;
+  }
+
+  /** Keys pressed on calls so far, oldest first. */
+  keyPresses(): KeyPress[] {
+    return this.pressLog.map((press) => structuredClone(press));
+  }
+
+  /** Texts people sent to our number and the `<Message>` replies they got, oldest first. */
+  texts(): PhoneText[] {
+    return this.textLog.map((text) => structuredClone(text));
+  }
+
   /** A text from `from` to our number `to`, delivered to the Messaging webhook; STOP and START as Twilio handles them. */
   async textFromPhone(from: string, to: string, body: string): Promise<WebhookReply> {
     if (this.messagingWebhook === null) throw new Error('no Messaging webhook is configured for the number');
     const keyword = body.trim().toUpperCase();
     if (STOP_WORDS.includes(keyword)) this.optedOut.add(from);
     if (START_WORDS.includes(keyword)) this.optedOut.delete(from);
-    return deliverWebhook(inboundSmsRequest(this.authToken, this.accountSid, this.messagingWebhook, from, to, body));
+    const request = inboundSmsRequest(this.authToken, this.accountSid, this.messagingWebhook, from, to, body);
+    this.logText({ sid: request.params.MessageSid!, from, to, body, direction: 'inbound', at: new Date() });
+    const reply = await deliverWebhook(request);
+    // Twilio sends a `<Message>` in the webhook's answer back to the sender, from our number.
+    if (reply.status === 200) {
+      for (const text of messagesOf(reply.body)) {
+        this.logText({ sid: newSid('SM'), from: to, to: from, body: text, direction: 'reply', at: new Date() });
+      }
+    }
+    return reply;
+  }
+
+  private logText(text: PhoneText): void {
+    this.textLog.push(text);
+    this.events.emit('text', structuredClone(text));
   }
 
   /** The next `count` API requests fail with a Twilio-shaped error of this status. */
@@ -192,12 +254,14 @@ export class TwilioSimulator {
   on(event: 'message', listener: (message: MessageRecord) => void): this;
   on(event: 'call', listener: (call: CallRecord) => void): this;
   on(event: 'status', listener: (change: StatusChange) => void): this;
-  on(event: 'message' | 'call' | 'status', listener: (payload: never) => void): this {
+  on(event: 'text', listener: (text: PhoneText) => void): this;
+  on(event: 'keys', listener: (press: KeyPress) => void): this;
+  on(event: TwilioEvent, listener: (payload: never) => void): this {
     this.events.on(event, listener as (...args: unknown[]) => void);
     return this;
   }
 
-  off(event: 'message' | 'call' | 'status', listener: (payload: never) => void): this {
+  off(event: TwilioEvent, listener: (payload: never) => void): this {
     this.events.off(event, listener as (...args: unknown[]) => void);
     return this;
   }
@@ -299,6 +363,7 @@ export class TwilioSimulator {
     return {
       authToken: this.authToken,
       stepDelayMs: this.behaviour.stepDelayMs,
+      ...(this.behaviour.answeredCallMs === undefined ? {} : { answeredCallMs: this.behaviour.answeredCallMs }),
       signal,
       now: () => new Date(),
       sleep: (ms) => sleep(ms, undefined, { signal }),

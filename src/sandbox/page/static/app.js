@@ -1,7 +1,8 @@
 // The sandbox page: a small Slack (who you are, the DM with the bot, three channels) beside the
 // outside world's panels. State comes from /api/state, then live over the /ws WebSocket.
 import { renderMessageBody } from './blocks.js';
-import { initPanels, renderDuo, renderHive, renderNanitor, renderPhone } from './panels.js';
+import { initPanels, renderDuo, renderHive, renderNanitor } from './panels.js';
+import { initPhone, renderPhone } from './phone.js';
 
 const $ = (id) => document.getElementById(id);
 // Who you are survives a reload (this browser only).
@@ -266,7 +267,7 @@ function applyEvent(event) {
   }
   state.world[event.type] = event.data;
   if (event.type === 'hive' || event.type === 'sla') renderHive(state.world);
-  if (event.type === 'phone') renderPhone(state.world);
+  if (event.type === 'phone' || event.type === 'oncall') renderPhone(state.world);
   if (event.type === 'duo') renderDuo(state.world);
   if (event.type === 'nanitor') renderNanitor(state.world, { keepInputs: true });
 }
@@ -350,4 +351,5 @@ $('messages').addEventListener('click', (e) => {
   void openLink(anchor.getAttribute('href'));
 });
 initPanels({ post, toast, getWorld: () => state.world });
+initPhone({ post, toast });
 connect();

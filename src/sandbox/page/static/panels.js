@@ -1,4 +1,4 @@
-// The outside world's panels: Duo prompts, TheHive alerts, the on-call phone and Nanitor's numbers.
+// The outside world's panels: Duo prompts, TheHive alerts and Nanitor's numbers (the phone is phone.js).
 // Everything from the simulators is shown with textContent, never as markup.
 
 const $ = (id) => document.getElementById(id);
@@ -72,47 +72,6 @@ export function renderHive(world) {
         actions.append(button('Close in TheHive', 'small', () => act('/api/hive/close', { id: alert.id })));
         card.append(actions);
       }
-      return card;
-    }),
-  );
-}
-
-function numberLabel(number, world) {
-  if (world.policy.oncall.primary.includes(number)) return `${number} (on-call)`;
-  if (world.policy.oncall.seniors.includes(number)) return `${number} (senior)`;
-  return number;
-}
-
-/** A call reads its message twice (so a half-heard call is still understood): show each text once. */
-function sayings(lines) {
-  const out = [];
-  for (const line of lines) {
-    const last = out.at(-1);
-    // A keypad call's second reading is prefixed "Again." (see gather-twiml.ts): still a repeat.
-    if (last && (last.line === line || `Again. ${last.line}` === line)) last.times++;
-    else out.push({ line, times: 1 });
-  }
-  return out.map(
-    ({ line, times }) => `“${line}”${times > 1 ? ` (said ${times === 2 ? 'twice' : `${times} times`})` : ''}`,
-  );
-}
-
-export function renderPhone(world) {
-  const items = [
-    ...world.phone.sms.map((sms) => ({ ...sms, kind: 'sms' })),
-    ...world.phone.calls.map((call) => ({ ...call, kind: 'call' })),
-  ].sort((a, b) => b.at - a.at);
-  const list = $('phone-items');
-  if (!items.length) return list.replaceChildren(node('div', 'empty', 'No texts or calls yet.'));
-  list.replaceChildren(
-    ...items.map((item) => {
-      const card = node('div', `card phone-${item.kind}`);
-      card.dataset.sid = item.sid;
-      const head = item.kind === 'sms' ? '💬 SMS to ' : '📞 Call to ';
-      card.append(node('div', 'title', `${head}${numberLabel(item.to, world)}`));
-      card.append(node('div', 'row', `${clock(item.at)} · ${item.status}`));
-      if (item.kind === 'sms') card.append(node('div', 'phone-text', item.body));
-      else for (const said of sayings(item.spoken)) card.append(node('div', 'phone-text spoken', said));
       return card;
     }),
   );
