@@ -38,7 +38,9 @@ export async function run(): Promise<void> {
   writeFileSync(
     policy,
     `sla:\n  ack_timeout: 30m\n  severities:\n    3: { tiers: [ {after: 1s, notify: [slack, call]}, {after: 1h, notify: [slack, escalate]} ] }\n` +
-      `oncall:\n  people:\n    alice: { slack: U0ALICE, phone: "${ONCALL}" }\n  primary: ["${ONCALL}"]\n`,
+      `oncall:\n  people:\n    alice: { slack: U0ALICE, phone: "${ONCALL}" }\n  primary: ["${ONCALL}"]\n` +
+      // Every page is its own call and notice here: the figures are per keypress, not per storm summary.
+      `delivery:\n  fold_notices_after: 100000\n  fold_pages_after: 100000\n`,
   );
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
