@@ -73,12 +73,16 @@ export async function startRig(options: RigOptions = {}): Promise<ConfirmRig> {
  * One rig for the enclosing describe(): started before its tests, stopped after them. The
  * options may be a function, for a store that has to be created first.
  */
-export function useRig(options: RigOptions | (() => Promise<RigOptions>) = {}): ConfirmRig {
+export function useRig(
+  options: RigOptions | (() => Promise<RigOptions>) = {},
+  // A skippable suite passes its own hooks, which do not run when it is skipped.
+  hooks: { before: typeof before; after: typeof after } = { before, after },
+): ConfirmRig {
   let rig: ConfirmRig | null = null;
-  before(async () => {
+  hooks.before(async () => {
     rig = await startRig(typeof options === 'function' ? await options() : options);
   });
-  after(async () => {
+  hooks.after(async () => {
     await rig?.stop();
   });
   const started = (): ConfirmRig => {

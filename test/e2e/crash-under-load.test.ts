@@ -6,7 +6,6 @@
  * load exits 0 (main() exits 1 past 5 s) and leaves the rest to the next start.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
 import {
   BotProcess,
@@ -28,7 +27,7 @@ const OPTIONS = {
 };
 
 for (const kind of storeKinds()) {
-  describe(`kill -9 and SIGTERM under a burst (${kind.kind})`, { skip: kind.skip }, () => {
+  kind.describe(`kill -9 and SIGTERM under a burst (${kind.kind})`, ({ it, afterEach }) => {
     let sim: SlackSimulator;
     let store: TestStore;
     const { users, extra } = seedUsers();

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { defaultPolicy } from '../../src/config/policy.js';
 import { HomeReader } from '../../src/home/home-reader.js';
 import { HomeOpeners } from '../../src/home/openers.js';
@@ -55,7 +54,7 @@ function slaRow(alertId: string, nextDue: number | null, createdAt = NOW - 60_00
 }
 
 for (const store of storeKinds()) {
-  describe(`Home reads on ${store.kind}`, { skip: store.skip }, () => {
+  store.describe(`Home reads on ${store.kind}`, ({ it }) => {
     it('records openers once and filters by them', () =>
       withDb(store, async (db) => {
         const openers = new HomeOpeners(db);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { handoffAt, shiftIndexAt } from '../../src/core/oncall/rotation.js';
 import { SlackSimulator } from '../../src/sandbox/slack/index.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
@@ -20,7 +19,7 @@ oncall:
 `;
 
 for (const kind of storeKinds()) {
-  describe(`handoffs are announced once with two replicas on ${kind.kind}`, { skip: kind.skip }, () => {
+  kind.describe(`handoffs are announced once with two replicas on ${kind.kind}`, ({ it, before, after }) => {
     let sim: SlackSimulator;
     let store: TestStore;
     const bots: Harness[] = [];

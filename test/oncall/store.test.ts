@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
 import { AckStore } from '../../src/oncall/ack-store.js';
 import { OnCallRecords } from '../../src/oncall/oncall-records.js';
 import { OverrideStore } from '../../src/oncall/override-store.js';
@@ -11,7 +10,7 @@ import { storeKinds, type TestStore } from '../helpers/stores.js';
 const MIN = 60_000;
 
 for (const kind of storeKinds()) {
-  describe(`on-call store on ${kind.kind}`, { skip: kind.skip }, () => {
+  kind.describe(`on-call store on ${kind.kind}`, ({ it, after }) => {
     const stores: TestStore[] = [];
     const dbs: ReturnType<typeof openDatabase>[] = [];
     const open = async () => {

@@ -4,7 +4,6 @@
  * once). The real bot against the TheHive, Twilio and Slack simulators, on SQLite and MariaDB.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import {
   DESCRIPTION_MAX_CHARS,
   OBSERVABLES_MAX_COUNT,
@@ -17,7 +16,7 @@ import { capturingLogger } from './log-capture.js';
 import { eventually, freePort, noticeOf, type SlaSims, slaEnv, sleep, startSims } from './sla-helpers.js';
 
 for (const kind of storeKinds()) {
-  describe(`SLA with huge TheHive alerts (${kind.kind})`, { skip: kind.skip }, () => {
+  kind.describe(`SLA with huge TheHive alerts (${kind.kind})`, ({ it, before, after }) => {
     let sims: SlaSims;
     let store: TestStore;
     let h: Harness;

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../src/config/env.js';
 import { SlackSimulator } from '../../src/sandbox/slack/index.js';
@@ -80,7 +79,7 @@ async function health(bot: BotProcess): Promise<{ leader: boolean; leaseHolder: 
 }
 
 for (const kind of storeKinds()) {
-  describe(`kill -9 and the scheduler lease on ${kind.kind}`, { skip: kind.skip }, () => {
+  kind.describe(`kill -9 and the scheduler lease on ${kind.kind}`, ({ it, before, after }) => {
     let sims: SlaSims;
     let sim: SlackSimulator;
     let store: TestStore;

@@ -3,7 +3,6 @@
  * key there and three on SQLite. Both stores must compare every key column byte for byte.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import type { TicketAlert } from '../../src/core/ports.js';
 import { TrackedAlertRepository } from '../../src/sla/tracked-alert-repository.js';
 import { appendAudit, listAudit } from '../../src/store/audit.js';
@@ -13,12 +12,15 @@ import { postAlert, useRig, waitForQuestion } from '../confirm/helpers.js';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
 
 for (const kind of storeKinds()) {
-  describe(`exact key comparison (${kind.kind})`, { skip: kind.skip }, () => {
+  kind.describe(`exact key comparison (${kind.kind})`, ({ it, before, after }) => {
     let store: TestStore | undefined;
-    const rig = useRig(async () => {
-      store = await kind.create();
-      return { duo: false, store };
-    });
+    const rig = useRig(
+      async () => {
+        store = await kind.create();
+        return { duo: false, store };
+      },
+      { before, after },
+    );
 
     it('dedupe keys that differ only in trailing spaces are three alerts, each asked; a repeat finds its own', async () => {
       const ids: number[] = [];

@@ -68,7 +68,7 @@ describe('provablyGone: containers', () => {
 });
 
 for (const store of storeKinds()) {
-  describe(`lease takeover on ${store.kind}`, { skip: store.skip }, () => {
+  store.describe(`lease takeover on ${store.kind}`, ({ it }) => {
     const t0 = 1_800_000_000_000;
 
     it('a holder on this machine whose process is gone is taken over at once', () =>

@@ -4,7 +4,6 @@
  * it as an expired claim sent the message twice (seen with two replicas on MariaDB).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { OutboxRepository } from '../../src/outbox/repository.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
 import { migrateLatest } from '../../src/store/migrate.js';
@@ -13,7 +12,7 @@ import { storeKinds, type TestStore } from '../helpers/stores.js';
 const TTL = 10_000;
 
 for (const kind of storeKinds()) {
-  describe(`outbox claims (${kind.kind})`, { skip: kind.skip }, () => {
+  kind.describe(`outbox claims (${kind.kind})`, ({ it, before, after }) => {
     let store: TestStore;
     let db: Db;
     let repo: OutboxRepository;
