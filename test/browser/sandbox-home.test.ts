@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describeOrSkip } from '../helpers/skippable.js';
 import { actAs, CHROMIUM_PATH, openConversation, openSandboxPage, type PageSession, type } from './page-driver.js';
 
 const skip =
   existsSync(CHROMIUM_PATH) || process.env.CI ? false : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`;
 
-describe('sandbox page: Home tab', { skip, timeout: 120_000 }, () => {
+describeOrSkip('sandbox page: Home tab', { skip, timeout: 120_000 }, ({ test, before, after }) => {
   let session: PageSession;
   before(async () => {
     session = await openSandboxPage();
