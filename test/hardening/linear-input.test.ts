@@ -10,6 +10,7 @@ import { validateAlertBody } from '../../src/confirm/intake-validation.js';
 import { normalizeTitle } from '../../src/core/confirm/ignore-rules.js';
 import { clip as digestClip } from '../../src/core/digest/format.js';
 import { escapeHtml, escapeMrkdwn, truncateText } from '../../src/core/escape.js';
+import { parseSmsReply } from '../../src/core/oncall/sms-reply.js';
 import { matchesHighRisk } from '../../src/core/sla/high-risk.js';
 import { redactString } from '../../src/log.js';
 import { displayId } from '../../src/sla/notice-blocks.js';
@@ -33,6 +34,7 @@ const PATHS: Record<string, (s: string) => unknown> = {
   'digest error text': (s) => digestClip(s),
   'alert id display': (s) => displayId(s),
   'phone masking': (s) => maskNumbersIn(s),
+  'SMS reply': (s) => parseSmsReply(s),
   'REST intake (user as email)': (s) =>
     validateAlertBody({ user: `${s.slice(0, 150)}@x.${s}`, title: 't', description: 'd' }),
 };

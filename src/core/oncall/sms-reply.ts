@@ -10,12 +10,16 @@ export type SmsCommand =
 /** TheHive ids (`~40968`) and the like; never more than the store keeps. */
 const ALERT_ID = /^~?[A-Za-z0-9_-]{1,64}$/;
 
+/** No command is longer than "ack" and an id; a longer text is never one (and is not scanned). */
+const MAX_COMMAND_LENGTH = 100;
+
 export function parseSmsReply(body: string): SmsCommand {
-  const words = body
-    .trim()
-    .replace(/[.!]+$/, '')
-    .split(/\s+/)
-    .filter(Boolean);
+  const text = body.trim();
+  if (text.length > MAX_COMMAND_LENGTH) return { kind: 'help' };
+  // A loop, not /[.!]+$/: the engine retries that pattern from every "!" of a long run.
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === '.' || text[end - 1] === '!')) end--;
+  const words = text.slice(0, end).split(/\s+/).filter(Boolean);
   const [verb = '', arg, ...rest] = words;
   if (rest.length > 0) return { kind: 'help' };
   const v = verb.toLowerCase();
