@@ -8,8 +8,8 @@
 import type { Logger } from 'winston';
 import { buildGatherTwiml } from '../adapters/twilio/gather-twiml.js';
 import { maskNumber } from '../adapters/twilio/phone-numbers.js';
+import { type SignedWebhookReader, signedWebhookReader } from '../adapters/twilio/signed-webhook.js';
 import { KEYPAD_MENU, twiml } from '../adapters/twilio/twiml.js';
-import { validateTwilioSignature } from '../adapters/twilio/webhook-signature.js';
 import { parseKeypress, parseSmsReply, SMS_HELP } from '../core/oncall/sms-reply.js';
 import type { Clock } from '../core/ports.js';
 import { isE164 } from '../core/sla/policy.js';
@@ -42,22 +42,21 @@ type Answer = (params: Record<string, string>) => Promise<string>;
 const XML = { 'content-type': 'text/xml; charset=utf-8' };
 
 export function registerOnCallTwilioRoutes(http: HttpServer, d: OnCallTwilioDeps): void {
-  http.route('POST', TWILIO_GATHER_PATH, (req) => handle(req, TWILIO_GATHER_PATH, d, (p) => gatherAnswer(p, d)));
-  http.route('POST', TWILIO_SMS_PATH, (req) => handle(req, TWILIO_SMS_PATH, d, (p) => smsAnswer(p, d)));
+  const read = signedWebhookReader({ ...d, component: 'oncall' });
+  http.route('POST', TWILIO_GATHER_PATH, (req) => handle(req, TWILIO_GATHER_PATH, d, read, (p) => gatherAnswer(p, d)));
+  http.route('POST', TWILIO_SMS_PATH, (req) => handle(req, TWILIO_SMS_PATH, d, read, (p) => smsAnswer(p, d)));
 }
 
-async function handle(req: HttpRequest, path: string, d: OnCallTwilioDeps, answer: Answer): Promise<HttpResponse> {
-  const params = Object.fromEntries(new URLSearchParams((await req.body()).toString('utf8')));
-  const query = req.query.toString();
-  const url = `${d.publicUrl}${path}${query ? `?${query}` : ''}`;
-  const signature = req.headers['x-twilio-signature'];
-  if (
-    d.authToken === null ||
-    !validateTwilioSignature(d.authToken, url, params, typeof signature === 'string' ? signature : undefined)
-  ) {
-    d.logger.warn('rejected Twilio webhook with a bad or missing signature', { component: 'oncall', path });
-    return { status: 403, body: { error: 'invalid signature' } };
-  }
+async function handle(
+  req: HttpRequest,
+  path: string,
+  d: OnCallTwilioDeps,
+  read: SignedWebhookReader,
+  answer: Answer,
+): Promise<HttpResponse> {
+  const signed = await read(req, path);
+  if (!signed) return { status: 403, body: { error: 'invalid signature' } };
+  const { params, url } = signed;
   const seen = await d.records.claimWebhook(path, url, params, d.clock.now().getTime());
   if (seen !== null) {
     d.logger.info('Twilio webhook replayed; answered as before, nothing changed', { component: 'oncall', path });

@@ -3,7 +3,7 @@
  * against the public URL Twilio called; a forged or unsigned request gets 403 and changes nothing.
  */
 import type { Logger } from 'winston';
-import { validateTwilioSignature } from '../adapters/twilio/webhook-signature.js';
+import { signedWebhookReader } from '../adapters/twilio/signed-webhook.js';
 import type { Clock } from '../core/ports.js';
 import type { HttpServer } from '../http/server.js';
 import { appendAudit } from '../store/audit.js';
@@ -28,33 +28,12 @@ export interface TwilioStatusDeps {
   reportUndelivered: ((n: NotificationRow, status: string) => Promise<void>) | null;
 }
 
-/**
- * Twilio's status callbacks are a few dozen short form fields (about 1–2 KB); anything near this
- * is not Twilio, and is refused before it is buffered or parsed.
- */
-export const TWILIO_MAX_BODY_BYTES = 16 * 1024;
-
 export function registerTwilioStatusRoute(http: HttpServer, d: TwilioStatusDeps): void {
-  let lastRejectionLog = 0;
-  const reject = () => {
-    // A forger can send thousands; one line a minute says enough.
-    const now = Date.now();
-    if (now - lastRejectionLog >= 60_000) {
-      lastRejectionLog = now;
-      d.logger.warn('rejected Twilio callback with a bad or missing signature', { component: 'twilio-status' });
-    }
-    return { status: 403, body: { error: 'invalid signature' } };
-  };
+  const read = signedWebhookReader({ ...d, component: 'twilio-status' });
   http.route('POST', TWILIO_STATUS_PATH, async (req) => {
-    const signature = req.headers['x-twilio-signature'];
-    // Nothing is read for a request that cannot be valid.
-    if (d.authToken === null || typeof signature !== 'string' || signature === '' || signature.length > 200) {
-      return reject();
-    }
-    const params = Object.fromEntries(new URLSearchParams((await req.body(TWILIO_MAX_BODY_BYTES)).toString('utf8')));
-    const query = req.query.toString();
-    const url = `${d.publicUrl}${TWILIO_STATUS_PATH}${query ? `?${query}` : ''}`;
-    if (!validateTwilioSignature(d.authToken, url, params, signature)) return reject();
+    const signed = await read(req, TWILIO_STATUS_PATH);
+    if (!signed) return { status: 403, body: { error: 'invalid signature' } };
+    const { params } = signed;
     const sid = params.MessageSid ?? params.CallSid;
     const status = params.MessageStatus ?? params.CallStatus;
     if (!sid || !status) return { status: 400, body: { error: 'MessageSid/CallSid and a status are required' } };
