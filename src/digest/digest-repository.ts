@@ -1,7 +1,13 @@
+import type { Knex } from 'knex';
 import { type Db, isUniqueViolation } from '../store/db.js';
 
+type Exec = Db | Knex.Transaction;
+
 export type DigestKind = 'scheduled' | 'on_demand';
-/** claimed: a replica owns the slot and is building it; failed: it could not be posted anywhere. */
+/**
+ * claimed: a scheduled digest waiting in the outbox (or an on-demand one being built);
+ * failed: it could not be posted anywhere.
+ */
 export type DigestStatus = 'claimed' | 'posted' | 'failed';
 
 export interface StoredDigest {
@@ -21,12 +27,16 @@ export interface StoredDigest {
   ts: string | null;
 }
 
-export interface DigestOutcome {
-  status: 'posted' | 'failed';
+/** What a built digest showed. */
+export interface DigestValues {
   generatedAt: Date;
   health: number | null;
   p0: number | null;
   failures: string[];
+}
+
+export interface DigestOutcome extends DigestValues {
+  status: 'posted' | 'failed';
   channel: string | null;
   ts: string | null;
 }
@@ -45,6 +55,13 @@ interface DigestRow {
   channel: string | null;
   ts: string | null;
 }
+
+const valueColumns = (v: DigestValues) => ({
+  generated_at: v.generatedAt.getTime(),
+  health: v.health,
+  p0: v.p0,
+  failures: JSON.stringify(v.failures),
+});
 
 const dateOrNull = (ms: number | string | null): Date | null => (ms === null ? null : new Date(Number(ms)));
 
@@ -72,11 +89,16 @@ export class DigestRepository {
   /**
    * Claims a scheduled slot before anything is posted. Returns the new row's id,
    * or null when another replica (or an earlier run of this one) already has it:
-   * the UNIQUE key decides, so two replicas firing at once cannot both win.
+   * the UNIQUE key decides, so two replicas firing at once cannot both win. Inside
+   * `exec`'s transaction a lost claim fails only its own statement.
    */
-  async claimSlot(slotAt: Date, claim: { late: boolean; now: Date; replica: string }): Promise<number | null> {
+  async claimSlot(
+    slotAt: Date,
+    claim: { late: boolean; now: Date; replica: string; built?: DigestValues },
+    exec: Exec = this.db,
+  ): Promise<number | null> {
     try {
-      const [id] = await this.db('digests').insert({
+      const [id] = await exec('digests').insert({
         slot_at: slotAt.getTime(),
         kind: 'scheduled',
         status: 'claimed',
@@ -84,6 +106,7 @@ export class DigestRepository {
         late: claim.late,
         claimed_at: claim.now.getTime(),
         replica: claim.replica,
+        ...(claim.built ? valueColumns(claim.built) : {}),
       });
       return Number(id);
     } catch (err) {
@@ -120,15 +143,22 @@ export class DigestRepository {
   async complete(id: number, outcome: DigestOutcome): Promise<void> {
     await this.db('digests')
       .where({ id })
-      .update({
-        status: outcome.status,
-        generated_at: outcome.generatedAt.getTime(),
-        health: outcome.health,
-        p0: outcome.p0,
-        failures: JSON.stringify(outcome.failures),
-        channel: outcome.channel,
-        ts: outcome.ts,
-      });
+      .update({ status: outcome.status, ...valueColumns(outcome), channel: outcome.channel, ts: outcome.ts });
+  }
+
+  /**
+   * The outbox delivered a queued digest (or gave it up): recorded in its transaction. Returns
+   * the row as it is now, or null when it is not waiting any more.
+   */
+  async settleQueued(
+    trx: Knex.Transaction,
+    id: number,
+    outcome: { status: 'posted' | 'failed'; channel: string | null; ts: string | null },
+  ): Promise<StoredDigest | null> {
+    const n = await trx('digests').where({ id, status: 'claimed' }).update(outcome);
+    if (n !== 1) return null;
+    const row = (await trx('digests').where({ id }).first()) as DigestRow | undefined;
+    return row ? fromRow(row) : null;
   }
 
   /**

@@ -10,8 +10,8 @@ const GRACE_MS = 3 * 60 * 60 * 1000;
 
 /**
  * Runs the digest schedule on the replica that holds the lease. Every slot is
- * claimed in the database before it is posted, so even two replicas that both
- * believe they hold the lease post it once. On gaining the lease (start-up,
+ * claimed in the database with its post queued under the slot's outbox key, so
+ * even two replicas that both believe they hold the lease post it once. On gaining the lease (start-up,
  * fail-over) the most recent slot is caught up late if it was missed within the
  * grace period, and skipped with a log line if it is older.
  */
@@ -79,7 +79,7 @@ export class DigestScheduler {
       return;
     }
     const result = await this.service.postSlot(slot, true);
-    if (result === 'posted') this.logger.info('missed digest slot posted late', { slot: slot.toISOString() });
+    if (result === 'queued') this.logger.info('missed digest slot queued to post late', { slot: slot.toISOString() });
   }
 
   private track(work: Promise<unknown>, slot: Date | null): void {

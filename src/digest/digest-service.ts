@@ -3,13 +3,14 @@ import type { Logger } from 'winston';
 import { buildDigest, type Digest, type MetricReading } from '../core/digest/index.js';
 import type { MetricsPort } from '../core/ports.js';
 import type { Feature, FeatureDeps } from '../feature.js';
-import { appendAudit } from '../store/audit.js';
+import { transactionWithRetry } from '../store/db.js';
 import { collectActivity } from './activity.js';
+import { auditDigest, DIGEST_REF, digestPayload, slotKey } from './digest-outbox.js';
 import type { DigestRepository } from './digest-repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type SlotResult = 'posted' | 'already_claimed' | 'failed';
+export type SlotResult = 'queued' | 'already_claimed';
 
 /** How an on-demand digest reached the person who asked. */
 export type OnDemandResult = { shown: 'channel'; ts: string } | { shown: 'ephemeral' };
@@ -55,35 +56,37 @@ export class DigestService {
     return buildDigest({ generatedAt: now, late, health, p0, previous, activity }, this.deps.config.policy.digest);
   }
 
-  /** Posts the digest of one scheduled slot, unless some replica (or an earlier run) already claimed it. */
+  /**
+   * Queues the digest of one scheduled slot, unless some replica (or an earlier run) already
+   * claimed it. The claim and the outbox row (keyed by the slot) commit together: a slot is
+   * never claimed without its post, nor posted twice. The outbox delivers it, retrying if Slack
+   * is away, and its sender records the result (digest-outbox.ts), so a stop right after
+   * queueing loses nothing.
+   */
   async postSlot(slotAt: Date, late: boolean): Promise<SlotResult> {
-    const { clock, config, outbox, lease } = this.deps;
-    const id = await this.repo.claimSlot(slotAt, { late, now: clock.now(), replica: lease.holder });
-    if (id === null) return 'already_claimed';
+    const { clock, config, outbox, lease, db } = this.deps;
+    // Only saves building a digest nobody will post; the claim below decides.
+    if (await this.repo.isClaimed(slotAt)) return 'already_claimed';
     const generatedAt = clock.now();
     const digest = await this.build(generatedAt, late);
     const channel = config.slack.digestChannel;
+    const built = this.values(digest, generatedAt);
+    const id = await transactionWithRetry(db, async (trx) => {
+      const claim = { late, now: clock.now(), replica: lease.holder, built };
+      const claimed = await this.repo.claimSlot(slotAt, claim, trx);
+      if (claimed === null) return null;
+      const key = slotKey(slotAt);
+      const ref = `${DIGEST_REF}:${claimed}`;
+      if (!(await outbox.enqueue(trx, { kind: 'slack_post', key, to: channel, payload: digestPayload(digest), ref }))) {
+        // Only if its digests row was deleted by hand: the slot went out once already.
+        throw new Error(`the outbox already has ${key} without its claim; not posting it again`);
+      }
+      return claimed;
+    });
+    if (id === null) return 'already_claimed';
     if (digest.failures.length > 0) this.logger.warn('digest has unavailable metrics', { failures: digest.failures });
-    try {
-      const posted = await outbox.post(message(channel, digest));
-      // Audit first: a completed row then always has its audit entry.
-      await this.audit(id, 'system', {
-        kind: 'scheduled',
-        slot: slotAt.getTime(),
-        late,
-        channel,
-        ts: posted.ts,
-        digest,
-      });
-      await this.record(id, digest, generatedAt, { channel: posted.channel, ts: posted.ts });
-      this.logger.info('digest posted', { slot: slotAt.toISOString(), late, channel });
-      return 'posted';
-    } catch (err) {
-      // The slot stays claimed: posting it again later could post it twice.
-      await this.repo.complete(id, { ...this.values(digest, generatedAt), status: 'failed', channel, ts: null });
-      this.logger.error('digest could not be posted', { slot: slotAt.toISOString(), channel, err });
-      return 'failed';
-    }
+    this.logger.info('digest queued', { slot: slotAt.toISOString(), late, channel });
+    return 'queued';
   }
 
   /**
@@ -138,12 +141,11 @@ export class DigestService {
 
   private async audit(id: number, actor: string, details: Record<string, unknown> & { digest: Digest }): Promise<void> {
     const { digest, ...rest } = details;
-    await appendAudit(this.deps.db, {
-      at: this.deps.clock.now(),
-      actor,
-      action: 'digest.posted',
-      subject: `digest:${id}`,
-      details: { ...rest, health: digest.health, p0: digest.p0, failures: digest.failures },
-    });
+    await auditDigest(
+      this.deps.db,
+      this.deps.clock.now(),
+      { id, actor },
+      { ...rest, health: digest.health, p0: digest.p0, failures: digest.failures },
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { MetricsPort } from '../core/ports.js';
 import type { Feature, FeatureDeps } from '../feature.js';
+import { registerDigestOutbox } from './digest-outbox.js';
 import { DigestRepository } from './digest-repository.js';
 import { DigestScheduler } from './digest-scheduler.js';
 import { DigestService } from './digest-service.js';
@@ -20,6 +21,8 @@ export interface DigestFeatureOptions {
 /** The daily SecOps digest: scheduled posts to the digest channel and `/secops status`. */
 export function createDigestFeature(deps: FeatureDeps, opts: DigestFeatureOptions): Feature {
   const repo = new DigestRepository(deps.db);
+  // Even without Nanitor here: this replica's sender may deliver a digest another one queued.
+  registerDigestOutbox(deps.outbox, repo, { clock: deps.clock, logger: deps.logger.child({ component: 'digest' }) });
   const service = opts.metrics ? new DigestService(deps, opts.metrics, opts.activitySources, repo) : null;
   const scheduler = service ? new DigestScheduler(deps, service, repo) : null;
   return {
