@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../src/store/db.js';
+import { exactCollation, type KeyColumn, previousCollation, setCollation } from '../src/store/exact-collation.js';
 
 /**
  * Two MySQL/MariaDB-only fixes; SQLite already behaves as wanted.
@@ -17,7 +18,7 @@ import { dialectOf } from '../src/store/db.js';
  *    lookup or a unique index depends on. Left alone: `leases.name` (constants of ours) and Slack
  *    user ids (Slack's canonical upper-case form, never typed by anyone).
  */
-const KEYS: Array<{ table: string; column: string; type: string; nullable: boolean; was: 'bin' | 'table' }> = [
+const KEYS: KeyColumn[] = [
   { table: 'confirm_alerts', column: 'dedupe_key', type: 'VARCHAR(191)', nullable: true, was: 'bin' },
   { table: 'confirm_duo_states', column: 'state', type: 'VARCHAR(64)', nullable: false, was: 'bin' },
   { table: 'sla_alerts', column: 'alert_id', type: 'VARCHAR(128)', nullable: false, was: 'table' },
@@ -26,24 +27,6 @@ const KEYS: Array<{ table: string; column: string; type: string; nullable: boole
   { table: 'sla_twilio_status', column: 'sid', type: 'VARCHAR(64)', nullable: false, was: 'table' },
   { table: 'audit_log', column: 'subject', type: 'VARCHAR(191)', nullable: false, was: 'table' },
 ];
-
-/** MariaDB (10.2+) and MySQL (8.0+) name their NO PAD binary collation differently. */
-async function exactCollation(db: Knex): Promise<string> {
-  const [rows] = (await db.raw(
-    "SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')",
-  )) as [Array<{ name: string }>];
-  const name = rows.find((r) => r.name === 'utf8mb4_nopad_bin')?.name ?? rows[0]?.name;
-  if (!name)
-    throw new Error('MySQL/MariaDB without a NO PAD binary collation: MariaDB 10.2+ or MySQL 8.0+ is required');
-  return name;
-}
-
-async function setCollation(db: Knex, key: (typeof KEYS)[number], collation: string): Promise<void> {
-  await db.raw(
-    `ALTER TABLE ?? MODIFY ?? ${key.type} CHARACTER SET utf8mb4 COLLATE ${collation} ${key.nullable ? 'NULL' : 'NOT NULL'}`,
-    [key.table, key.column],
-  );
-}
 
 export async function up(db: Knex): Promise<void> {
   if (dialectOf(db) !== 'mysql') return;
@@ -59,13 +42,7 @@ export async function down(db: Knex): Promise<void> {
   if (dialectOf(db) !== 'mysql') return;
   // Keys that only differ in trailing spaces or case can no longer coexist; strict unique indexes
   // then stop the rollback instead of merging them.
-  for (const key of KEYS) {
-    const [rows] = (await db.raw(
-      'SELECT TABLE_COLLATION AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
-      [key.table],
-    )) as [Array<{ c: string }>];
-    await setCollation(db, key, key.was === 'bin' ? 'utf8mb4_bin' : (rows[0]?.c ?? 'utf8mb4_general_ci'));
-  }
+  for (const key of KEYS) await setCollation(db, key, await previousCollation(db, key));
   // Strict mode makes this fail on a row wider than TEXT rather than cut it.
   await db.schema.alterTable('sla_alerts', (t) => {
     t.text('description').notNullable().alter();

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { TicketAlert } from '../../src/core/ports.js';
+import { OutboxRepository } from '../../src/outbox/repository.js';
 import { TrackedAlertRepository } from '../../src/sla/tracked-alert-repository.js';
 import { appendAudit, listAudit } from '../../src/store/audit.js';
 import { openDatabase } from '../../src/store/db.js';
@@ -86,6 +87,24 @@ for (const kind of storeKinds()) {
           await appendAudit(db, { at: new Date(1), actor: 'system', action: 'test', subject, details: {} });
         }
         assert.equal((await listAudit(db, 'hive:~4096a')).length, 1);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('outbox keys and on-call alert ids: trailing spaces and case are distinct keys', async () => {
+      const db = openDatabase(store!.url);
+      try {
+        await migrateLatest(db);
+        const outbox = new OutboxRepository(db);
+        for (const key of ['sla:~7a:notice', 'sla:~7a:notice ', 'sla:~7A:notice']) {
+          const msg = { kind: 'slack_post' as const, key, to: 'C0ALERTS', payload: { text: key } };
+          assert.equal(await outbox.insert(db, msg, 1), true, `"${key}" is a key of its own`);
+        }
+        assert.equal((await outbox.byKey(db, 'sla:~7a:notice'))?.payload.text, 'sla:~7a:notice');
+        const ack = { by_who: 'U0ALICE', how: 'slack', acked_at: 1, until: 2, tier_at_ack: 0, updated_at: 1 };
+        await db('oncall_acks').insert(['~7a', '~7a ', '~7A'].map((alert_id) => ({ ...ack, alert_id })));
+        assert.equal((await db('oncall_acks').where({ alert_id: '~7a' })).length, 1);
       } finally {
         await db.destroy();
       }
