@@ -40,6 +40,19 @@ describe('confirm: failures part-way', () => {
     assert.ok(!(await getAlert(h(), id)).history.some((e) => e.action === 'confirm.dm_failed'));
   });
 
+  it('a question DM Slack refuses with 500s for seconds is retried, arrives once, and its buttons work', async () => {
+    // Issue 9 case 2: the DM path used to keep its claim after a refusal, so the alert stayed asked forever.
+    h().sim.failNext('chat.postMessage', 8, { status: 500 });
+    const id = await raise(h(), 'U0CAROL');
+    const q = await waitForQuestion(h(), 'U0CAROL', id, 20_000);
+    const questions = h()
+      .sim.messages(dm('U0CAROL'))
+      .filter((m) => hasButton(m, 'confirm_yes', String(id)));
+    assert.equal(questions.length, 1, 'the question is posted once');
+    h().sim.clickButton('U0CAROL', q, 'confirm_no');
+    assert.equal((await waitForStatus(h(), id, 'escalated')).reason, 'denied');
+  });
+
   it('a max-size alert still produces the question and the escalation', async () => {
     const { status, json } = await postAlert(h(), {
       user: 'U0DAVE',
