@@ -1,6 +1,7 @@
 /**
- * Renders docs/sandbox.png for the README: the sandbox mid-story, with a confirmation waiting for
- * Duo, an URGENT TheHive alert and the on-call phone ringing. Run: npx tsx test/browser/take-screenshot.ts
+ * Renders docs/sandbox.png for the README: the sandbox mid-story, with a confirmation verified by a
+ * Duo Push approved on the Duo panel, an URGENT TheHive alert and the on-call phone ringing.
+ * Run: npx tsx test/browser/take-screenshot.ts
  */
 import { resolve } from 'node:path';
 import { messageWith, openConversation, openSandboxPage, type } from './page-driver.js';
@@ -20,8 +21,11 @@ try {
   await messageWith(page, 'Hi Alice!').waitFor();
   await type(page, 'test');
   await messageWith(page, 'did you do this?').locator('button', { hasText: 'Yes, it was me' }).click();
-  await messageWith(page, 'open Duo and approve').locator('button', { hasText: 'Verify with Duo' }).click();
-  await page.locator('#duo-pending .duo-prompt').waitFor();
+  // The sandbox configures Duo's Auth API, so the second factor is a push to Alice's phone.
+  await messageWith(page, 'I sent a Duo Push').waitFor();
+  await page.locator('#duo-pushes .duo-push.waiting').locator('button', { hasText: 'Approve' }).click();
+  await messageWith(page, 'Verified with Duo Push').waitFor();
+  await page.locator('#duo-pushes .duo-push.allow').waitFor();
   await page.locator('#toast').evaluate((toast) => {
     toast.hidden = true;
   });

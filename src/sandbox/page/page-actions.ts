@@ -6,7 +6,15 @@ import type { NewAlertInput } from '../thehive/thehive-simulator.js';
 import type { DuoOutcome, SandboxWorld } from './page-state.js';
 
 /** A request the page made that cannot be carried out; its message is shown to the user. */
-export class PageActionError extends Error {}
+export class PageActionError extends Error {
+  /** 404 when what it names does not exist, 409 when it exists but no longer takes this */
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message);
+  }
+}
 
 type Json = Record<string, unknown>;
 
@@ -188,8 +196,10 @@ export function pageActions({ world, botUrl, duoOutcomes, onDuoChange, botNumber
       const keys = text(body, 'keys', 4);
       if (!/^[0-9*#]{1,4}$/.test(keys)) throw new PageActionError('keys are digits, * or #');
       const call = twilio.calls().find((c) => c.sid === sid);
-      if (!call) throw new PageActionError('no such call');
-      if (!LIVE_CALL.includes(call.status)) throw new PageActionError(`this call has ended (${call.status})`);
+      if (!call) throw new PageActionError('no such call', 404);
+      if (!LIVE_CALL.includes(call.status)) throw new PageActionError(`this call has ended (${call.status})`, 409);
+      // The bot's last answer had no <Gather>: on a real phone the line goes dead when its TwiML ends.
+      if (!twilio.awaitsKeys(sid)) throw new PageActionError('this call hung up after the last key', 409);
       const press = await asPageErrorAsync(() => twilio.pressKeys(sid, [...keys]));
       return { heard: press.heard, httpStatus: press.httpStatus };
     },
@@ -198,6 +208,7 @@ export function pageActions({ world, botUrl, duoOutcomes, onDuoChange, botNumber
     async phoneText(body: Json) {
       const from = text(body, 'from', 16);
       if (!/^\+[1-9]\d{6,14}$/.test(from)) throw new PageActionError('from is an E.164 number such as +15550000001');
+      if (from === botNumber) throw new PageActionError("from is the bot's own number; pick a person's phone");
       const words = text(body, 'body', 1600);
       if (!words.trim()) throw new PageActionError('type a reply, e.g. ack');
       const reply = await asPageErrorAsync(() => twilio.textFromPhone(from, botNumber, words));

@@ -183,22 +183,26 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     const path = new URL(req.url ?? '/', 'http://sandbox.local').pathname;
     if (req.method === 'GET' && path === '/api/state') return sendJson(res, 200, await state());
     if (req.method === 'GET' && STATIC_FILES[path]) return sendStatic(res, STATIC_FILES[path]);
-    const handler = handlers[path];
-    if (req.method === 'POST' && handler) {
+    const handler: Handler | undefined = Object.hasOwn(handlers, path) ? handlers[path] : undefined;
+    if (handler && req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return sendJson(res, 405, { error: `${path} takes POST only` });
+    }
+    if (handler) {
       // Only JSON bodies: a form on another site cannot send one without a CORS preflight we never grant.
-      if (!req.headers['content-type']?.startsWith('application/json')) {
-        return sendJson(res, 415, { error: 'send application/json' });
-      }
+      const mediaType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+      if (mediaType !== 'application/json') return sendJson(res, 415, { error: 'send application/json' });
       let body: Record<string, unknown>;
       try {
         body = await readJson(req);
       } catch (err) {
+        if (err instanceof BodyTooLarge) return sendJson(res, 413, { error: err.message });
         return sendJson(res, 400, { error: err instanceof Error ? err.message : 'bad request' });
       }
       try {
         return sendJson(res, 200, await handler(body));
       } catch (err) {
-        if (err instanceof PageActionError) return sendJson(res, 400, { error: err.message });
+        if (err instanceof PageActionError) return sendJson(res, err.status, { error: err.message });
         throw err;
       }
     }
@@ -256,8 +260,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   sendSimJson(res, status, body, { 'cache-control': 'no-store' });
 }
 
+class BodyTooLarge extends Error {}
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const parsed: unknown = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString('utf8') || '{}');
+  let raw: string;
+  try {
+    raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+  } catch (err) {
+    if (err instanceof Error && err.message === 'request body too large') {
+      throw new BodyTooLarge(`the request is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+    }
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw || '{}');
+  } catch {
+    throw new Error('the body is not valid JSON');
+  }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('send a JSON object');
   return parsed as Record<string, unknown>;
 }

@@ -22,6 +22,7 @@ import {
   answerCall,
   type CallTranscript,
   deliverWebhook,
+  gatherActionOf,
   inboundSmsRequest,
   type KeyPress,
   messagesOf,
@@ -179,6 +180,7 @@ export class TwilioSimulator {
   async pressKeys(sid: string, keys: string[]): Promise<KeyPress> {
     const call = this.callRecords.get(sid);
     if (!call) throw new Error(`no call ${sid}`);
+    if (!this.awaitsKeys(sid)) throw new Error(`call ${sid} is not waiting for keys`);
     const at = { ...structuredClone(call), twiml: this.callAt.get(sid) ?? call.twiml };
     const transcript = await answerCall(at, this.authToken, 'human', keys);
     const last = transcript.replies.at(-1);
@@ -193,6 +195,12 @@ export class TwilioSimulator {
     this.pressLog.push(press);
     this.events.emit('keys', structuredClone(press));
     return press;
+  }
+
+  /** Whether the TwiML a call is at now (after any keys) still has a `<Gather>` to post keys to. */
+  awaitsKeys(sid: string): boolean {
+    const call = this.callRecords.get(sid);
+    return call !== undefined && gatherActionOf(this.callAt.get(sid) ?? call.twiml ?? '') !== null;
   }
 
   /** Keys pressed on calls so far, oldest first. */
