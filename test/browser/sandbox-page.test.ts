@@ -169,7 +169,10 @@ describeOrSkip('sandbox page in Chromium', { skip, timeout: 120_000 }, ({ test, 
 
   test("ack typed in the SMS reply box acknowledges; the bot's reply SMS shows in the panel", async () => {
     const { page } = session;
-    const { to } = await pagedCall('URGENT: sms reply test on db02');
+    const { card, to } = await pagedCall('URGENT: sms reply test on db02');
+    // As a person would, answer once the phone has rung: by then the bot has recorded the page
+    // (on a busy machine the card can show before the bot's record of it commits).
+    await card.locator('.row', { hasText: 'in-progress' }).waitFor({ timeout: 20_000 });
     // The number the bot called (a handoff may have changed who is on call since).
     await page.selectOption('#phone-reply select[name=from]', to);
     await page.fill('#phone-reply input[name=body]', 'ack');
