@@ -48,6 +48,10 @@ const PRIORITY: Record<EscalationReason, number> = {
   unknown_user: 0,
 };
 
+/** A `test` alert someone typed for themselves never goes before real escalations. */
+const priorityOf = (alert: ConfirmAlert): number =>
+  alert.source === 'test' ? 0 : PRIORITY[alert.escalationReason ?? 'denied'];
+
 export const keys = {
   dm: (id: number) => `confirm:${id}:dm`,
   escalation: (id: number) => `confirm:${id}:escalation`,
@@ -78,7 +82,7 @@ export function escalationRows(ctx: ConfirmContext, alert: ConfirmAlert): Outbox
       to: ctx.escalationChannel,
       payload: escalationMessage(alert),
       ref: `confirm.escalation:${alert.id}`,
-      priority: PRIORITY[reason],
+      priority: priorityOf(alert),
     },
   ];
   if (alert.userId && alert.dmChannel) {
@@ -107,7 +111,7 @@ export function commentRow(ctx: ConfirmContext, alert: ConfirmAlert, comment: st
     ref: `confirm.comment:${alert.id}`,
     after: { key: keys.escalation(alert.id), as: 'thread_ts' },
     // The explanation is posted right after its escalation, not behind the backlog it overtook.
-    priority: PRIORITY[alert.escalationReason ?? 'denied'],
+    priority: priorityOf(alert),
   };
 }
 
