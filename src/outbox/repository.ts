@@ -85,7 +85,7 @@ export class OutboxRepository {
         depends_on: msg.after?.key ?? null,
         depends_as: msg.after?.as ?? null,
         fold: msg.fold ?? null,
-        priority: msg.priority ?? 0,
+        priority: Math.max(0, Math.trunc(msg.priority ?? 0)),
         status: 'pending',
         attempts: 0,
         next_attempt_at: now,

@@ -3,8 +3,8 @@
  * channel's posts, its updates, one phone number's SMS or calls), claims it with an expiring
  * claim and sends it, one row per lane at a time, at the lane's pace. A lane's next row is its
  * most urgent (OutboxMessage.priority), then its oldest, so a human's "No" overtakes a backlog
- * of routine posts to the same channel; a child still waits for its parent. Nothing waits in memory
- * beyond the rows in flight; the backlog stays in the database.
+ * of routine posts to the same channel; a child still waits for its parent. Nothing waits in
+ * memory beyond the rows in flight; the backlog stays in the database.
  *
  * A dead sender's claims expire and its rows are sent again, marked "re-sent after a restart"
  * (that is the only way a message can repeat). A sender on this host whose process is gone is

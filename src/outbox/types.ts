@@ -47,7 +47,8 @@ export interface OutboxMessage {
   /**
    * Within its lane a higher priority is sent before older rows (default 0): a human's "No" or
    * a failed Duo check must not wait behind a backlog of routine time-outs in the same channel.
-   * It never overtakes `after`: a child still waits for its parent.
+   * It never overtakes `after`: a child still waits for its parent. Not negative: the lane
+   * heads look only for rows above 0 (see OutboxRepository.laneHeads).
    */
   priority?: number;
 }
