@@ -127,8 +127,10 @@ describe('confirm: a "No" behind a backlog of time-out escalations', () => {
     await waitFor(async () => (await escalationRows(rig, backlog)).length === backlog.length, 'the backlog to queue');
     // The channel is busy with the backlog when the user answers.
     await waitFor(async () => backlogPosted() >= 2, 'the backlog to start going out');
-    const postedAtClick = backlogPosted();
     h.sim.clickButton('U0ALICE', question, 'confirm_no');
+    // Counted once the "No" is queued (not at the click), so a slow bot does not skew it.
+    await waitFor(async () => (await escalationRows(rig, [no])).length === 1, 'the "No" to be queued');
+    const postedAtQueue = backlogPosted();
     // Long enough for the whole backlog (30 s at the channel's pace), so a "No" queued behind
     // it fails on the order below rather than on this wait.
     const post = await waitForEscalation(h, no, 45_000);
@@ -140,8 +142,8 @@ describe('confirm: a "No" behind a backlog of time-out escalations', () => {
         channel.findIndex((m) => m.ts === post.ts),
       )
       .filter((m) => backlog.some((id) => isEscalationOf(m, id))).length;
-    // At most the post in flight at the click and the one the lane was paced for go first.
-    assert.ok(before <= postedAtClick + 2, `${before} backlog posts went first (${postedAtClick} at the click)`);
+    // At most the post in flight when it was queued and the one the lane was paced for go first.
+    assert.ok(before <= postedAtQueue + 2, `${before} backlog posts went first (${postedAtQueue} when it was queued)`);
     assert.ok(before < backlog.length - 10, 'most of the backlog was still queued');
     const row = await h.bot.deps
       .db('outbox')
