@@ -34,6 +34,24 @@ const OUTCOME: Record<EscalationReason, string> = {
   unknown_user: 'Escalated',
 };
 
+/**
+ * Outbox priority of an escalation and its thread reply: what a person did ("No", a yes Duo
+ * could not verify) or what looks like a compromise (a failed Duo check) goes before a backlog
+ * of time-outs and unknown users in the channel (issue 16: a burst of 2,922 alerts held a "No"
+ * back for more than 150 s).
+ */
+const PRIORITY: Record<EscalationReason, number> = {
+  denied: 1,
+  '2fa_failed': 1,
+  '2fa_unavailable': 1,
+  no_response: 0,
+  unknown_user: 0,
+};
+
+/** A `test` alert someone typed for themselves never goes before real escalations. */
+const priorityOf = (alert: ConfirmAlert): number =>
+  alert.source === 'test' ? 0 : PRIORITY[alert.escalationReason ?? 'denied'];
+
 export const keys = {
   dm: (id: number) => `confirm:${id}:dm`,
   escalation: (id: number) => `confirm:${id}:escalation`,
@@ -64,6 +82,7 @@ export function escalationRows(ctx: ConfirmContext, alert: ConfirmAlert): Outbox
       to: ctx.escalationChannel,
       payload: escalationMessage(alert),
       ref: `confirm.escalation:${alert.id}`,
+      priority: priorityOf(alert),
     },
   ];
   if (alert.userId && alert.dmChannel) {
@@ -91,6 +110,8 @@ export function commentRow(ctx: ConfirmContext, alert: ConfirmAlert, comment: st
     payload: { text: commentReply(alert.userId!, comment) },
     ref: `confirm.comment:${alert.id}`,
     after: { key: keys.escalation(alert.id), as: 'thread_ts' },
+    // The explanation is posted right after its escalation, not behind the backlog it overtook.
+    priority: priorityOf(alert),
   };
 }
 

@@ -8,7 +8,7 @@
  * record repeats that one message, marked "re-sent after a restart".
  *
  * Interface (what other features use):
- *   await outbox.enqueue(trx, { kind, key, to, payload, ref?, after?, fold? })
+ *   await outbox.enqueue(trx, { kind, key, to, payload, ref?, after?, fold?, priority? })
  *       inside the transaction of the state change; `key` is unique forever, so the same state
  *       change can never queue its message twice (a repeat returns false). `ref` ("type:id")
  *       names the domain row told about the result through `outbox.register(type, handlers)`:
@@ -17,6 +17,7 @@
  *       `unwanted(id)` just before sending (a reason not to, e.g. the alert was promoted).
  *       `after: {key, as}` sends the row only once `key` was sent and fills `thread_ts` (a
  *       thread reply) or `ts` (an update) from it, so a reply never needs its parent's ts now.
+ *       `priority` (default 0): a higher one goes before older rows of its lane.
  *   await outbox.send(msg)           the same outside a transaction (non-critical updates).
  *   await outbox.post(args) / update(args)
  *       queue and wait for delivery (up to a time-out); the row stays queued if the wait ends.

@@ -31,6 +31,7 @@ export function toRow(r: Row): OutboxRow {
     dependsOn: str(r.depends_on),
     dependsAs: str(r.depends_as) as OutboxRow['dependsAs'],
     fold: str(r.fold),
+    priority: Number(r.priority ?? 0),
     status: r.status as OutboxStatus,
     attempts: Number(r.attempts),
     nextAttemptAt: Number(r.next_attempt_at),
@@ -48,7 +49,22 @@ export interface LaneHead {
   lane: string;
   kind: OutboxKind;
   id: number;
+  priority: number;
 }
+
+const toHead = (r: Row, priority: number): LaneHead => ({
+  lane: String(r.lane),
+  kind: r.kind as OutboxKind,
+  id: Number(r.id),
+  priority,
+});
+
+/** Rows a sender may take now: pending and due, or claimed by a sender whose claim expired. */
+const due = (q: Knex.QueryBuilder, now: number) =>
+  q
+    .where({ status: 'pending' })
+    .andWhere('next_attempt_at', '<=', now)
+    .orWhere((e) => e.where({ status: 'sending' }).andWhere('claim_expires_at', '<', now));
 
 export class OutboxRepository {
   constructor(readonly db: Db) {}
@@ -69,6 +85,7 @@ export class OutboxRepository {
         depends_on: msg.after?.key ?? null,
         depends_as: msg.after?.as ?? null,
         fold: msg.fold ?? null,
+        priority: Math.max(0, Math.trunc(msg.priority ?? 0)),
         status: 'pending',
         attempts: 0,
         next_attempt_at: now,
@@ -120,36 +137,61 @@ export class OutboxRepository {
   }
 
   /**
-   * The oldest due row of each (lane, kind), oldest lanes first: pending rows whose time has
-   * come, and rows whose sender's claim expired (it died between claim and mark).
+   * The next row of each (lane, kind): its most urgent due row (highest priority, then oldest),
+   * lanes with urgent rows first, then oldest lanes. Due: pending rows whose time has come, and
+   * rows whose sender's claim expired (it died between claim and mark).
    */
   async laneHeads(now: number, limit: number): Promise<LaneHead[]> {
     const rows: Row[] = await this.db('outbox')
-      .where((q) =>
-        q
-          .where({ status: 'pending' })
-          .andWhere('next_attempt_at', '<=', now)
-          .orWhere((e) => e.where({ status: 'sending' }).andWhere('claim_expires_at', '<', now)),
-      )
+      .where((q) => due(q, now))
       .groupBy('lane', 'kind')
       .select('lane', 'kind')
       .min({ id: 'id' })
       .orderBy('id', 'asc')
       .limit(limit);
-    return rows.map((r) => ({ lane: String(r.lane), kind: r.kind as OutboxKind, id: Number(r.id) }));
+    // Urgent rows are few: a second query (index outbox_priority_due) finds them without
+    // touching the routine backlog, instead of making the grouping above rank every due row.
+    const urgent: Row[] = await this.db('outbox')
+      .where((q) =>
+        q
+          .where((p) =>
+            p.where({ status: 'pending' }).andWhere('priority', '>', 0).andWhere('next_attempt_at', '<=', now),
+          )
+          .orWhere((e) =>
+            e.where({ status: 'sending' }).andWhere('priority', '>', 0).andWhere('claim_expires_at', '<', now),
+          ),
+      )
+      .groupBy('lane', 'kind', 'priority')
+      .select('lane', 'kind', 'priority')
+      .min({ id: 'id' })
+      .orderBy([
+        { column: 'priority', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit);
+    const heads = new Map<string, LaneHead>();
+    for (const r of rows) heads.set(`${r.kind}|${r.lane}`, toHead(r, 0));
+    for (const r of urgent) {
+      const head = toHead(r, Number(r.priority));
+      const known = heads.get(`${head.kind}|${head.lane}`);
+      if (!known || head.priority > known.priority || (head.priority === known.priority && head.id < known.id))
+        heads.set(`${head.kind}|${head.lane}`, head);
+    }
+    return [...heads.values()].sort((a, b) => b.priority - a.priority || a.id - b.id).slice(0, limit);
   }
 
-  /** Due rows of one lane and kind in order (a head may wait for its parent while the next can go). */
+  /**
+   * Due rows of one lane and kind in the order they go (a head may wait for its parent while
+   * the next can go): most urgent first, then oldest.
+   */
   async dueInLane(lane: string, kind: OutboxKind, now: number, limit: number): Promise<OutboxRow[]> {
     const rows: Row[] = await this.db('outbox')
       .where({ lane, kind })
-      .andWhere((q) =>
-        q
-          .where({ status: 'pending' })
-          .andWhere('next_attempt_at', '<=', now)
-          .orWhere((e) => e.where({ status: 'sending' }).andWhere('claim_expires_at', '<', now)),
-      )
-      .orderBy('id', 'asc')
+      .andWhere((q) => due(q, now))
+      .orderBy([
+        { column: 'priority', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
       .limit(limit);
     return rows.map(toRow);
   }

@@ -1,8 +1,10 @@
 /**
- * Drains the outbox in one replica. Each tick reads the oldest due row of every lane (a Slack
+ * Drains the outbox in one replica. Each tick reads the next due row of every lane (a Slack
  * channel's posts, its updates, one phone number's SMS or calls), claims it with an expiring
- * claim and sends it, one row per lane at a time, at the lane's pace. Nothing waits in memory
- * beyond the rows in flight; the backlog stays in the database.
+ * claim and sends it, one row per lane at a time, at the lane's pace. A lane's next row is its
+ * most urgent (OutboxMessage.priority), then its oldest, so a human's "No" overtakes a backlog
+ * of routine posts to the same channel; a child still waits for its parent. Nothing waits in
+ * memory beyond the rows in flight; the backlog stays in the database.
  *
  * A dead sender's claims expire and its rows are sent again, marked "re-sent after a restart"
  * (that is the only way a message can repeat). A sender on this host whose process is gone is
@@ -202,7 +204,9 @@ export class OutboxSender {
     now: number,
   ): Promise<{ row: OutboxRow; parent: OutboxRow | null | 'gone' | 'wait' } | null> {
     const rows = await this.d.repo.dueInLane(head.lane, head.kind, now, 20);
-    for (const row of rows.slice(1)) {
+    // In the lane's sending order (most urgent, then oldest), so an urgent row that must wait
+    // for its parent lets the next urgent one go before the routine backlog.
+    for (const row of rows.filter((r) => r.id !== head.id)) {
       const parent = await this.parentOf(row);
       if (parent !== 'wait') return { row, parent };
     }

@@ -44,6 +44,13 @@ export interface OutboxMessage {
    * marks the summary itself)
    */
   fold?: 'sla_notice' | 'page' | 'summary';
+  /**
+   * Within its lane a higher priority is sent before older rows (default 0): a human's "No" or
+   * a failed Duo check must not wait behind a backlog of routine time-outs in the same channel.
+   * It never overtakes `after`: a child still waits for its parent. Not negative: the lane
+   * heads look only for rows above 0 (see OutboxRepository.laneHeads).
+   */
+  priority?: number;
 }
 
 export interface OutboxRow {
@@ -56,6 +63,7 @@ export interface OutboxRow {
   dependsOn: string | null;
   dependsAs: 'thread_ts' | 'ts' | 'order' | null;
   fold: string | null;
+  priority: number;
   status: OutboxStatus;
   attempts: number;
   nextAttemptAt: number;
