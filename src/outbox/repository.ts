@@ -4,7 +4,7 @@
  * database; an INSERT against the unique idem_key makes enqueueing idempotent.
  */
 import type { Knex } from 'knex';
-import { type Db, isUniqueViolation } from '../store/db.js';
+import { type Db, isUniqueViolation, transactionWithRetry } from '../store/db.js';
 import {
   MAX_PAYLOAD_BYTES,
   type OutboxKind,
@@ -222,7 +222,7 @@ export class OutboxRepository {
     now: number,
     also: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
+    return transactionWithRetry(this.db, async (trx) => {
       const n = await trx('outbox').where({ id: row.id, status: 'sending', claimed_by: by }).update({
         status: 'sent',
         sent_at: now,
@@ -258,7 +258,7 @@ export class OutboxRepository {
     error: string,
     also: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
+    return transactionWithRetry(this.db, async (trx) => {
       const q = trx('outbox').where({ id: row.id });
       if (by) q.where({ status: 'sending', claimed_by: by });
       else q.where({ status: row.status, attempts: row.attempts });
