@@ -30,6 +30,16 @@ export async function post(path, body) {
   return data;
 }
 
+/** A panel's action: a refusal is shown as a toast, and the caller gets null. */
+export async function act(path, body) {
+  try {
+    return await post(path, body);
+  } catch (err) {
+    toast(err.message);
+    return null;
+  }
+}
+
 export function toast(text) {
   const node = $('toast');
   const container = $('messages');
@@ -350,6 +360,6 @@ $('messages').addEventListener('click', (e) => {
   e.preventDefault();
   void openLink(anchor.getAttribute('href'));
 });
-initPanels({ post, toast, getWorld: () => state.world });
-initPhone({ post, toast });
+initPanels({ post, act, toast, getWorld: () => state.world });
+initPhone({ post, act, toast });
 connect();

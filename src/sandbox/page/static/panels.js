@@ -69,7 +69,7 @@ export function renderHive(world) {
       if (tier) card.append(node('div', 'row alert-tier', tier));
       if (!alert.caseId && alert.state !== 'Closed' && alert.state !== 'Ignored') {
         const actions = node('div', 'actions');
-        actions.append(button('Close in TheHive', 'small', () => act('/api/hive/close', { id: alert.id })));
+        actions.append(button('Close in TheHive', 'small', () => api.act('/api/hive/close', { id: alert.id })));
         card.append(actions);
       }
       return card;
@@ -122,17 +122,8 @@ export function renderNanitor(world, { keepInputs = false } = {}) {
   }
 }
 
-async function act(path, body) {
-  try {
-    return await api.post(path, body);
-  } catch (err) {
-    api.toast(err.message);
-    return null;
-  }
-}
-
 async function decide(promptId, decision) {
-  const outcome = await act('/api/duo/decide', { promptId, decision });
+  const outcome = await api.act('/api/duo/decide', { promptId, decision });
   if (!outcome) return;
   // Say what the bot answered, not only what Duo did: an approval the bot refuses (409) is not a success.
   const verb = decision === 'allow' ? 'approved' : 'denied';
@@ -149,7 +140,7 @@ export function initPanels(deps) {
   $('hive-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const form = e.target;
-    const created = await act('/api/hive/alerts', {
+    const created = await api.act('/api/hive/alerts', {
       severity: Number(form.elements.severity.value),
       title: form.elements.title.value,
       description: form.elements.description.value,
@@ -160,7 +151,7 @@ export function initPanels(deps) {
   $('nanitor-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const form = e.target;
-    const saved = await act('/api/nanitor', {
+    const saved = await api.act('/api/nanitor', {
       healthPercent: Number(form.elements.health.value),
       p0: Number(form.elements.p0.value),
     });

@@ -76,7 +76,7 @@ function keypad(call) {
     b.type = 'button';
     b.title = `press ${key}: ${meaning}`;
     b.setAttribute('aria-label', `press ${key} (${meaning})`);
-    b.addEventListener('click', () => void act('/api/phone/keys', { sid: call.sid, keys: key }));
+    b.addEventListener('click', () => void api.act('/api/phone/keys', { sid: call.sid, keys: key }));
     pad.append(b);
   }
   return pad;
@@ -130,15 +130,6 @@ export function renderPhone(world) {
   list.replaceChildren(...items.map((item) => (item.kind === 'call' ? callCard(item, world) : textCard(item, world))));
 }
 
-async function act(path, body) {
-  try {
-    return await api.post(path, body);
-  } catch (err) {
-    api.toast(err.message);
-    return null;
-  }
-}
-
 export function initPhone(deps) {
   api = deps;
   const form = $('phone-reply');
@@ -147,7 +138,7 @@ export function initPhone(deps) {
   });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const sent = await act('/api/phone/text', { from: form.elements.from.value, body: form.elements.body.value });
+    const sent = await api.act('/api/phone/text', { from: form.elements.from.value, body: form.elements.body.value });
     if (sent) form.elements.body.value = '';
   });
 }
