@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LIMITS } from '../../src/confirm/intake-validation.js';
 import {
+  escalationsFor,
   finishDuo,
   getAlert,
   hasButton,
@@ -94,6 +95,19 @@ describe('confirm: failures part-way', () => {
         m.channel === dm('U0BOB') && m.text.includes("I've let the security team know") && m.text.includes(`#${id}`),
       { since: 0 },
     );
+  });
+
+  it('an escalation answered 429 waits its Retry-After in the outbox, then is posted once', async () => {
+    const id = await raise(h(), 'U0DAVE');
+    const q = await waitForQuestion(h(), 'U0DAVE', id);
+    // The escalation is the next post the bot makes after the click.
+    h().sim.failNext('chat.postMessage', 1, { status: 429, retryAfter: 2 });
+    const clicked = Date.now();
+    h().sim.clickButton('U0DAVE', q, 'confirm_no');
+    await waitForEscalation(h(), id, 10_000);
+    // A lower bound only: a busy machine can make it later, never sooner.
+    assert.ok(Date.now() - clicked >= 1900, 'waited for Retry-After');
+    assert.equal(escalationsFor(h(), id).length, 1);
   });
 
   it('DM `test` says what happened: sent, or muted by the user', async () => {
