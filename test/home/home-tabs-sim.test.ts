@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import { type PublishedHome, SlackSimulator, type SlackSimulatorOptions } from '../../src/sandbox/slack/index.js';
 import { boltApp, waitUntil } from '../slack-sim/helpers.js';
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 const view = (blocks: unknown[]) => ({ type: 'home' as const, blocks: blocks as never[] });
+
+const quietLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel: () => LogLevel.ERROR,
+  setName() {},
+};
 
 async function withSim(
   options: SlackSimulatorOptions,
@@ -17,6 +27,8 @@ async function withSim(
     slackApiUrl: sim.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    // The refusals are what these tests ask for; the SDK would print each as an [ERROR] line.
+    logger: quietLogger,
   });
   try {
     await scenario(sim, client);
