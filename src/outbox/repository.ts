@@ -60,11 +60,13 @@ const toHead = (r: Row, priority: number): LaneHead => ({
 });
 
 /** Rows a sender may take now: pending and due, or claimed by a sender whose claim expired. */
-const due = (q: Knex.QueryBuilder, now: number) =>
-  q
-    .where({ status: 'pending' })
-    .andWhere('next_attempt_at', '<=', now)
-    .orWhere((e) => e.where({ status: 'sending' }).andWhere('claim_expires_at', '<', now));
+const due = (q: Knex.QueryBuilder, now: number, urgentOnly = false) => {
+  // The priority goes inside each branch, next to the status, so outbox_priority_due serves both.
+  const urgent = (b: Knex.QueryBuilder) => (urgentOnly ? b.andWhere('priority', '>', 0) : b);
+  return q
+    .where((p) => urgent(p.where({ status: 'pending' })).andWhere('next_attempt_at', '<=', now))
+    .orWhere((e) => urgent(e.where({ status: 'sending' })).andWhere('claim_expires_at', '<', now));
+};
 
 export class OutboxRepository {
   constructor(readonly db: Db) {}
@@ -152,15 +154,7 @@ export class OutboxRepository {
     // Urgent rows are few: a second query (index outbox_priority_due) finds them without
     // touching the routine backlog, instead of making the grouping above rank every due row.
     const urgent: Row[] = await this.db('outbox')
-      .where((q) =>
-        q
-          .where((p) =>
-            p.where({ status: 'pending' }).andWhere('priority', '>', 0).andWhere('next_attempt_at', '<=', now),
-          )
-          .orWhere((e) =>
-            e.where({ status: 'sending' }).andWhere('priority', '>', 0).andWhere('claim_expires_at', '<', now),
-          ),
-      )
+      .where((q) => due(q, now, true))
       .groupBy('lane', 'kind', 'priority')
       .select('lane', 'kind', 'priority')
       .min({ id: 'id' })
