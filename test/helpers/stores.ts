@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knex from 'knex';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import { migrateLatest } from '../../src/store/migrate.js';
 import { describeOrSkip, type SuiteApi } from './skippable.js';
 
 export interface TestStore {
@@ -80,4 +82,28 @@ export function storeKinds(): StoreKind[] {
     kind('sqlite', false, freshSqlite),
     kind('mysql', mysqlUrl ? false : 'TEST_MYSQL_URL is not set', freshMysql),
   ];
+}
+
+/**
+ * A fresh, migrated database of `kind` for the enclosing suite: opened in its `before`, dropped
+ * in its `after`. Pass the hooks of a skippable suite so nothing runs when it is skipped.
+ */
+export function useMigratedStore(kind: StoreKind, hooks: Pick<SuiteApi, 'before' | 'after'>): { readonly db: Db } {
+  let store: TestStore | undefined;
+  let db: Db | undefined;
+  hooks.before(async () => {
+    store = await kind.create();
+    db = openDatabase(store.url);
+    await migrateLatest(db);
+  });
+  hooks.after(async () => {
+    await db?.destroy();
+    await store?.drop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('the store opens in before()');
+      return db;
+    },
+  };
 }

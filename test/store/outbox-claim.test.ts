@@ -5,26 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { OutboxRepository } from '../../src/outbox/repository.js';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateLatest } from '../../src/store/migrate.js';
-import { storeKinds, type TestStore } from '../helpers/stores.js';
+import type { Db } from '../../src/store/db.js';
+import { storeKinds, useMigratedStore } from '../helpers/stores.js';
 
 const TTL = 10_000;
 
 for (const kind of storeKinds()) {
   kind.describe(`outbox claims (${kind.kind})`, ({ it, before, after }) => {
-    let store: TestStore;
+    const store = useMigratedStore(kind, { before, after });
     let db: Db;
     let repo: OutboxRepository;
-    before(async () => {
-      store = await kind.create();
-      db = openDatabase(store.url);
-      await migrateLatest(db);
+    before(() => {
+      db = store.db;
       repo = new OutboxRepository(db);
-    });
-    after(async () => {
-      await db?.destroy();
-      await store?.drop();
     });
 
     const enqueue = async (key: string, now: number) => {

@@ -5,32 +5,24 @@
  * urgent row still waits for its parent.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { Outbox } from '../../src/outbox/outbox.js';
 import { OutboxRepository } from '../../src/outbox/repository.js';
 import type { Transport } from '../../src/outbox/transports.js';
 import type { OutboxMessage, OutboxRow, SlackPayload } from '../../src/outbox/types.js';
-import { type Db, openDatabase } from '../../src/store/db.js';
-import { migrateLatest } from '../../src/store/migrate.js';
+import type { Db } from '../../src/store/db.js';
 import { testLogger } from '../helpers/bot-harness.js';
-import { storeKinds, type TestStore } from '../helpers/stores.js';
+import { storeKinds, useMigratedStore } from '../helpers/stores.js';
 
 const NOW = 5_000_000;
 
 for (const kind of storeKinds()) {
-  describe(`outbox priority (${kind.kind})`, { skip: kind.skip }, () => {
-    let store: TestStore;
+  kind.describe(`outbox priority (${kind.kind})`, ({ it, before, after }) => {
+    const store = useMigratedStore(kind, { before, after });
     let db: Db;
     let repo: OutboxRepository;
-    before(async () => {
-      store = await kind.create();
-      db = openDatabase(store.url);
-      await migrateLatest(db);
+    before(() => {
+      db = store.db;
       repo = new OutboxRepository(db);
-    });
-    after(async () => {
-      await db?.destroy();
-      await store?.drop();
     });
 
     let seq = 0;
