@@ -208,20 +208,29 @@ export class HttpServer {
 }
 
 /**
- * Closes after a 413 without reading the rest of the body. Destroying at once would answer the
- * client's still-arriving data with a RST, and a client that had not yet read the 413 (a busy
- * machine) would lose it: so stop reading, send FIN, and destroy only once the client has closed
- * its side or a grace period has passed.
+ * Closes after a 413 without trusting the rest of the body. Node destroys a `Connection: close`
+ * socket as soon as the response is flushed; the client's still-arriving body would then be
+ * answered with a RST, and a client that had not yet read the 413 (a busy machine) would lose it.
+ * So, as web servers do, keep reading and discarding for a bounded time and amount, and close once
+ * the client has closed its side (it does on our FIN).
  */
 function lingeringClose(socket: Socket): void {
-  socket.pause();
-  socket.end();
+  socket.removeListener('finish', socket.destroy);
+  if (!socket.writableEnded) socket.end();
+  let discarded = 0;
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();
+  socket.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_MAX_BYTES) socket.destroy();
+  });
+  socket.once('end', () => socket.destroy());
   socket.once('close', () => clearTimeout(timer));
+  socket.resume();
 }
 
-const LINGER_MS = 5000;
+const LINGER_MS = 2000;
+const LINGER_MAX_BYTES = 1024 * 1024;
 
 function send(res: ServerResponse, r: HttpResponse): void {
   if (res.headersSent) return;
