@@ -223,7 +223,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   ];
   features.push(createDigestFeature(deps, { metrics, activitySources: () => features, ask: confirm.intake }));
 
-  // Count handlers in flight so shutdown can let them finish.
+  // Count handlers in flight so shutdown can let them finish (and the events acked but not yet started).
   let inFlight = 0;
   app.use(async ({ next }) => {
     inFlight++;
@@ -297,7 +297,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         app.stop().catch((err: unknown) => logger.warn('slack stop failed', { err })),
         new Promise((r) => setTimeout(r, 1000).unref()),
       ]);
-      while (inFlight > 0 && left() > 2000) await new Promise((r) => setTimeout(r, 20));
+      while ((inFlight > 0 || slack.queuedEvents() > 0) && left() > 2000) await new Promise((r) => setTimeout(r, 20));
       // The outbox stops taking rows at once and its sends in flight get most of the budget (a
       // send cut off before it is recorded would be repeated by the next sender).
       const outboxStopped = outbox.stop(Math.max(0, left() - 500));

@@ -9,6 +9,8 @@ export interface SlackApp {
   app: App;
   receiver: SocketModeReceiver;
   connection(): SlackConnection;
+  /** events acked but not yet handed to Bolt (shutdown waits for them) */
+  queuedEvents(): number;
 }
 
 export interface SlackAppOptions {
@@ -62,6 +64,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     deferInitialization: true,
   });
 
+  const queuedEvents = ackEventsOnArrival(receiver, options.logger);
+
   let state: SlackConnection = 'connecting';
   receiver.client.on('connected', () => {
     state = 'connected';
@@ -73,5 +77,45 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       state = 'disconnected';
     });
   }
-  return { app, receiver, connection: () => state };
+  return { app, receiver, connection: () => state, queuedEvents };
+}
+
+interface SocketModeEventArgs {
+  type: string;
+  body?: { event?: { type?: string } };
+  ack: (response?: Record<string, unknown>) => Promise<void>;
+}
+
+/**
+ * Bolt acknowledges an Events API envelope itself, but only after its processing has started,
+ * so in a burst each ack waits for the work of the envelopes that arrived before it; past 3 s
+ * Slack redelivers and a busy bot gets busier. An event's ack carries no payload and Bolt sends
+ * it whatever the listeners do, so it is sent here as the envelope arrives. The envelopes are
+ * then processed in order, one per turn of the event loop, so that the envelopes still arriving
+ * are read (and acked) between them rather than after the whole burst's work. Commands, clicks
+ * and `function_executed` answer with their ack, and keep Bolt's.
+ */
+function ackEventsOnArrival(receiver: SocketModeReceiver, logger: Logger): () => number {
+  const client = receiver.client;
+  const bolt = client.listeners('slack_event') as ((args: SocketModeEventArgs) => Promise<void>)[];
+  if (bolt.length !== 1) throw new Error('unexpected Socket Mode listeners: the Bolt receiver changed');
+  const [process] = bolt as [(args: SocketModeEventArgs) => Promise<void>];
+  const queue: SocketModeEventArgs[] = [];
+  const processNext = (): void => {
+    const next = queue.shift();
+    if (!next) return;
+    void process(next);
+    if (queue.length > 0) setImmediate(processNext);
+  };
+  client.removeAllListeners('slack_event');
+  client.on('slack_event', (args: SocketModeEventArgs) => {
+    if (args.type !== 'events_api' || args.body?.event?.type === 'function_executed') {
+      void process(args);
+      return;
+    }
+    args.ack().catch((err: unknown) => logger.warn('slack event ack failed', { component: 'slack', err }));
+    queue.push({ ...args, ack: async () => {} });
+    if (queue.length === 1) setImmediate(processNext);
+  });
+  return () => queue.length;
 }
