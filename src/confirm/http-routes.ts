@@ -2,7 +2,8 @@
  * REST intake (`POST /api/alerts`, `GET /api/alerts/:id`) and the Duo callback route.
  * The API exists only when API_TOKEN is set; the token is compared in constant time.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+
+import { bearerCheck } from '../http/bearer.js';
 import type { HttpRequest, HttpResponse, HttpServer } from '../http/server.js';
 import { listAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
@@ -23,24 +24,16 @@ export interface ConfirmRoutesDeps {
 /** What a client is told to wait before retrying (same dedupe_key) when we push back. */
 const RETRY_AFTER_S = '5';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-function authorized(req: HttpRequest, token: string): boolean {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length either.
-  return match !== null && timingSafeEqual(digest(match[1]!.trim()), digest(token));
-}
-
 /** Where Duo sends the browser back; main.ts builds the redirect URL from it. */
 export const DUO_CALLBACK_PATH = '/duo/callback';
 
 export function registerConfirmRoutes(http: HttpServer, deps: ConfirmRoutesDeps): void {
+  const authorized = deps.apiToken === null ? null : bearerCheck(deps.apiToken);
   const guard = (req: HttpRequest): HttpResponse | null => {
-    if (deps.apiToken === null) {
+    if (authorized === null) {
       return { status: 404, body: { error: 'The REST API is disabled: set API_TOKEN to enable it.' } };
     }
-    if (!authorized(req, deps.apiToken)) {
+    if (!authorized(req.headers.authorization)) {
       return {
         status: 401,
         headers: { 'www-authenticate': 'Bearer' },

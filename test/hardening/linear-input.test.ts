@@ -12,7 +12,9 @@ import { clip as digestClip } from '../../src/core/digest/format.js';
 import { escapeHtml, escapeMrkdwn, truncateText } from '../../src/core/escape.js';
 import { parseSmsReply } from '../../src/core/oncall/sms-reply.js';
 import { matchesHighRisk } from '../../src/core/sla/high-risk.js';
+import { bearerToken } from '../../src/http/bearer.js';
 import { redactString } from '../../src/log.js';
+import { parseUserMention } from '../../src/oncall/slack-listeners.js';
 import { displayId } from '../../src/sla/notice-blocks.js';
 import { commandWord, trimEndOf } from '../../src/slack/listeners/direct-messages.js';
 import { growth, MAX_GROWTH, SHAPES } from './growth.js';
@@ -35,6 +37,8 @@ const PATHS: Record<string, (s: string) => unknown> = {
   'alert id display': (s) => displayId(s),
   'phone masking': (s) => maskNumbersIn(s),
   'SMS reply': (s) => parseSmsReply(s),
+  'HTTP Authorization header': (s) => bearerToken(`Bearer ${s}`),
+  'Slack user mention (/oncall override)': (s) => parseUserMention(`<@U${s}>`),
   'REST intake (user as email)': (s) =>
     validateAlertBody({ user: `${s.slice(0, 150)}@x.${s}`, title: 't', description: 'd' }),
 };
