@@ -99,18 +99,21 @@ function ackEventsOnArrival(receiver: SocketModeReceiver, logger: Logger): () =>
   const client = receiver.client;
   const bolt = client.listeners('slack_event') as ((args: SocketModeEventArgs) => Promise<void>)[];
   if (bolt.length !== 1) throw new Error('unexpected Socket Mode listeners: the Bolt receiver changed');
-  const [process] = bolt as [(args: SocketModeEventArgs) => Promise<void>];
+  const [boltListener] = bolt as [(args: SocketModeEventArgs) => Promise<void>];
   const queue: SocketModeEventArgs[] = [];
+  const handle = (args: SocketModeEventArgs): void => {
+    boltListener(args).catch((err: unknown) => logger.error('slack event failed', { component: 'slack', err }));
+  };
   const processNext = (): void => {
     const next = queue.shift();
     if (!next) return;
-    void process(next);
+    handle(next);
     if (queue.length > 0) setImmediate(processNext);
   };
   client.removeAllListeners('slack_event');
   client.on('slack_event', (args: SocketModeEventArgs) => {
     if (args.type !== 'events_api' || args.body?.event?.type === 'function_executed') {
-      void process(args);
+      handle(args);
       return;
     }
     args.ack().catch((err: unknown) => logger.warn('slack event ack failed', { component: 'slack', err }));
