@@ -70,8 +70,9 @@ export function measureSecondFactor<T extends SecondFactorPort>(duo: T): T {
       duoErrors.inc({ operation: 'verify' });
       throw err;
     });
-    // 'denied' and 'wrong_user' are the user's answer; 'error' is Duo failing us.
-    if (!outcome.ok && outcome.reason === 'error') duoErrors.inc({ operation: 'verify' });
+    // 'denied' and 'wrong_user' are the user's answer; 'error' and 'unavailable' (unreachable) are Duo failing us.
+    if (!outcome.ok && (outcome.reason === 'error' || outcome.reason === 'unavailable'))
+      duoErrors.inc({ operation: 'verify' });
     return outcome;
   };
   return duo;
