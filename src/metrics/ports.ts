@@ -3,7 +3,7 @@
  * the composition root passes each configured adapter through one of these before handing it
  * to the features. Each wraps the instance's own methods and returns the same instance.
  */
-import type { MetricsPort, PhonePort, SecondFactorPort, TicketingPort } from '../core/ports.js';
+import type { MetricsPort, PhonePort, PushSecondFactorPort, SecondFactorPort, TicketingPort } from '../core/ports.js';
 import { duoErrors, nanitorErrors, thehiveErrors, thehivePollDuration, twilioErrors } from './metrics.js';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
@@ -76,4 +76,18 @@ export function measureSecondFactor<T extends SecondFactorPort>(duo: T): T {
     return outcome;
   };
   return duo;
+}
+
+/** Duo Push (Auth API): a long poll that ends without news is not a failure (the adapter answers 'waiting'). */
+export function measurePush<T extends PushSecondFactorPort>(push: T): T {
+  const check = push.check.bind(push);
+  push.check = async () => {
+    const result = await check();
+    if (!result.ok) duoErrors.inc({ operation: 'push_check' });
+    return result;
+  };
+  countFailures(push, 'preauth', () => duoErrors.inc({ operation: 'preauth' }));
+  countFailures(push, 'push', () => duoErrors.inc({ operation: 'push' }));
+  countFailures(push, 'status', () => duoErrors.inc({ operation: 'push_status' }));
+  return push;
 }

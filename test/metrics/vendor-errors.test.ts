@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { NanitorSimulator } from '../../src/sandbox/nanitor/nanitor-simulator.js';
 import { clickYes, raise, useRig, waitForQuestion, waitForStatus, yesAndLink } from '../confirm/helpers.js';
+import { type PushRig, startPushRig } from '../duo/push-rig.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
 import { eventually, type SlaSims, slaEnv, startSims } from '../sla/sla-helpers.js';
 import { sample, scraper } from './prom-text.js';
@@ -57,6 +58,29 @@ describe('metrics: Duo errors and the outbox depth (confirmation flow, Duo simul
     await eventually(async () => (await depth()) >= 1, 8000, 'the refused DM counted in secops_outbox_depth');
     await waitForQuestion(h, 'U0CAROL', id, 20_000);
     await eventually(async () => (await depth()) === 0, 8000, 'secops_outbox_depth back to 0');
+  });
+});
+
+describe('metrics: Duo errors in push mode (Auth API, Duo simulator)', () => {
+  let rig: PushRig;
+  before(async () => {
+    rig = await startPushRig({ prompt: false });
+  });
+  after(() => rig.stop());
+
+  it('the Auth API answering 503 at the "yes": secops_duo_errors_total{operation="preauth"}', async () => {
+    const scrape = scraper(() => rig.h.url);
+    const errors = (text: string) => sample(text, 'secops_duo_errors_total', { operation: 'preauth' });
+    const before = await scrape();
+    rig.duo.authApi!.setDown(true);
+    try {
+      const id = await raise(rig.h, 'U0ALICE');
+      await clickYes(rig.h, 'U0ALICE', id);
+      assert.equal((await waitForStatus(rig.h, id, 'escalated', 10_000)).reason, '2fa_unavailable');
+    } finally {
+      rig.duo.authApi!.setDown(false);
+    }
+    assert.ok(errors(await scrape()) - errors(before) >= 1);
   });
 });
 
