@@ -24,7 +24,13 @@ import { registerHealth } from './src/http/health.js';
 import { HttpServer } from './src/http/server.js';
 import { createLogger, registerSecrets } from './src/log.js';
 import { addMetricSources } from './src/metrics/metrics.js';
-import { measureNanitor, measurePhone, measureSecondFactor, measureTicketing } from './src/metrics/ports.js';
+import {
+  measureNanitor,
+  measurePhone,
+  measurePush,
+  measureSecondFactor,
+  measureTicketing,
+} from './src/metrics/ports.js';
 import { registerMetricsRoute } from './src/metrics/route.js';
 import { countSlackCalls } from './src/metrics/slack-calls.js';
 import { pendingConfirmationsIn } from './src/metrics/sources.js';
@@ -176,11 +182,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       )
     : null;
   const duoPush = config.duoAuthApi
-    ? new (await import('./src/adapters/duo/duo-push.js')).DuoPush({
-        ...config.duoAuthApi,
-        maxSockets: 512,
-        statusTimeoutMs: options.duoStatusTimeoutMs,
-      })
+    ? measurePush(
+        new (await import('./src/adapters/duo/duo-push.js')).DuoPush({
+          ...config.duoAuthApi,
+          maxSockets: 512,
+          statusTimeoutMs: options.duoStatusTimeoutMs,
+        }),
+      )
     : null;
   const hive = config.thehive;
   const ticketing = hive

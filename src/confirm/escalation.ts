@@ -13,6 +13,7 @@ import type { OutboxMessage } from '../outbox/types.js';
 import { appendAudit } from '../store/audit.js';
 import { answeredMessage, askMessage, commentReply, escalationMessage } from './blocks.js';
 import { COMMENT_WINDOW_MS, type ConfirmContext } from './context.js';
+import { toAlert } from './repository.js';
 import { alertSubject, type ConfirmAlert } from './types.js';
 
 const TOLD_USER: Record<EscalationReason, string | null> = {
@@ -33,6 +34,8 @@ const OUTCOME: Record<EscalationReason, string> = {
   no_response: ':hourglass: No answer in time; the security team was told',
   unknown_user: 'Escalated',
 };
+
+const UNDELIVERED_OUTCOME = ":warning: The security team's channel could not be reached; please contact them directly";
 
 /**
  * Outbox priority of an escalation and its thread reply: what a person did ("No", a yes Duo
@@ -186,16 +189,19 @@ export function registerConfirmOutbox(outbox: Outbox, ctx: Pick<ConfirmContext, 
     },
     async gaveUp(trx, id, error, row) {
       await audit(trx, id, 'escalation_failed', { error }, ctx.clock.now());
-      const alert = await trx('confirm_alerts').where({ id }).first('dm_channel');
-      if (!alert?.dm_channel) return;
+      const stored = await trx('confirm_alerts').where({ id }).first();
+      if (!stored?.dm_channel) return;
       await outbox.enqueue(trx, {
         kind: 'slack_post',
         key: `${row.key}:undelivered`,
-        to: String(alert.dm_channel),
+        to: String(stored.dm_channel),
         payload: {
           text: `I couldn't reach the security team's channel; if it is urgent, please contact the security team directly (alert #${id}).`,
         },
       });
+      // The answered question already says "the security team was told" (its update only waits for the
+      // question itself); it must not go on saying so. Queued after that update, so it comes after it in the lane.
+      await outbox.enqueue(trx, closeRow(toAlert(stored), UNDELIVERED_OUTCOME));
     },
   });
   outbox.register('confirm.comment', {

@@ -34,7 +34,7 @@ const COLUMNS: Record<keyof AlertPatch, string> = {
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-function toAlert(r: Row): ConfirmAlert {
+export function toAlert(r: Row): ConfirmAlert {
   return {
     id: Number(r.id),
     dedupeKey: str(r.dedupe_key),

@@ -83,7 +83,7 @@ export const twilioErrors = new Counter({
 
 export const duoErrors = new Counter({
   name: 'secops_duo_errors_total',
-  help: 'Duo calls that failed or found Duo unhealthy, by operation (health, auth_url, verify)',
+  help: 'Duo calls that failed or found Duo unhealthy, by operation (health, auth_url, verify; push mode: push_check, preauth, push, push_status)',
   labelNames: ['operation'] as const,
   registers: [registry],
 });

@@ -3,7 +3,7 @@
  * the composition root passes each configured adapter through one of these before handing it
  * to the features. Each wraps the instance's own methods and returns the same instance.
  */
-import type { MetricsPort, PhonePort, SecondFactorPort, TicketingPort } from '../core/ports.js';
+import type { MetricsPort, PhonePort, PushSecondFactorPort, SecondFactorPort, TicketingPort } from '../core/ports.js';
 import { duoErrors, nanitorErrors, thehiveErrors, thehivePollDuration, twilioErrors } from './metrics.js';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
@@ -70,9 +70,24 @@ export function measureSecondFactor<T extends SecondFactorPort>(duo: T): T {
       duoErrors.inc({ operation: 'verify' });
       throw err;
     });
-    // 'denied' and 'wrong_user' are the user's answer; 'error' is Duo failing us.
-    if (!outcome.ok && outcome.reason === 'error') duoErrors.inc({ operation: 'verify' });
+    // 'denied' and 'wrong_user' are the user's answer; 'error' and 'unavailable' (unreachable) are Duo failing us.
+    if (!outcome.ok && (outcome.reason === 'error' || outcome.reason === 'unavailable'))
+      duoErrors.inc({ operation: 'verify' });
     return outcome;
   };
   return duo;
+}
+
+/** Duo Push (Auth API): a long poll that ends without news is not a failure (the adapter answers 'waiting'). */
+export function measurePush<T extends PushSecondFactorPort>(push: T): T {
+  const check = push.check.bind(push);
+  push.check = async () => {
+    const result = await check();
+    if (!result.ok) duoErrors.inc({ operation: 'push_check' });
+    return result;
+  };
+  countFailures(push, 'preauth', () => duoErrors.inc({ operation: 'preauth' }));
+  countFailures(push, 'push', () => duoErrors.inc({ operation: 'push' }));
+  countFailures(push, 'status', () => duoErrors.inc({ operation: 'push_status' }));
+  return push;
 }

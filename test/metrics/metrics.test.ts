@@ -7,22 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { postAlert, waitForQuestion, waitForStatus } from '../confirm/helpers.js';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
 import { eventually, type SlaSims, slaEnv, smsFor, startSims } from '../sla/sla-helpers.js';
+import { sample } from './prom-text.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const API_TOKEN = 'test-api-token-0123456789';
-
-/** The value of the sample `name{labels…}` (labels given must match; others may be present), 0 when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || !/^[a-z_:]+(\{|\s)/.test(line.slice(name.length - 1))) continue;
-    const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) total += Number(m[3]);
-  }
-  return total;
-}
 
 describe('GET /metrics', () => {
   let sims: SlaSims;
