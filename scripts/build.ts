@@ -10,7 +10,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -33,6 +33,25 @@ export const EXTERNAL = [
   'oracledb',
   'tedious',
 ];
+
+/**
+ * Bolt's package index loads its Express receiver (Express, body-parser and their dependencies)
+ * for the export alone; the bot runs Socket Mode and never constructs it. In its place, a class
+ * that says so if anything ever does.
+ */
+const withoutExpressReceiver: Plugin = {
+  name: 'without-bolt-express-receiver',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/receivers\/ExpressReceiver$/ }, (args) =>
+      /[\\/]@slack[\\/]bolt[\\/]/.test(args.importer) ? { path: 'ExpressReceiver', namespace: 'stub' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents:
+        "exports.default = class ExpressReceiver { constructor() { throw new Error('ExpressReceiver is not in the secops-bot bundle (scripts/build.ts): the bot uses Socket Mode'); } };",
+      loader: 'js',
+    }));
+  },
+};
 
 export async function bundle(outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
@@ -68,6 +87,7 @@ export async function bundle(outdir: string): Promise<void> {
     sourcesContent: false,
     legalComments: 'linked',
     logLevel: 'warning',
+    plugins: [withoutExpressReceiver],
   });
 }
 

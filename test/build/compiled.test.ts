@@ -129,6 +129,8 @@ describe('the compiled build', () => {
         const applied = (await db('knex_migrations').orderBy('name').pluck('name')) as string[];
         assert.deepEqual(applied, SOURCE_MIGRATIONS, 'the same names as from source, so either can follow the other');
         await eventually(async () => (await db('sla_alerts').where({ alert_id: id }).first()) !== undefined, 10_000);
+        // Loaded from node_modules right after start-up (DeferredPhone), which says so if it cannot.
+        assert.doesNotMatch(out, /twilio: the SDK could not be loaded/);
       } finally {
         await db.destroy();
       }
