@@ -15,15 +15,17 @@ import { build, type Plugin } from 'esbuild';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /**
- * Left to node_modules at run time: the native SQLite driver (a .node file esbuild cannot bundle)
- * and the drivers of knex's dialects, required only by the dialect a DATABASE_URL names. The ones
- * the bot never uses are not even installed; the bundle must not try to resolve them.
+ * Left to node_modules at run time:
+ * - better-sqlite3: native (a .node file esbuild cannot bundle);
+ * - mysql2: knex requires it only for a MySQL/MariaDB DATABASE_URL;
+ * - twilio: 7 MB of JavaScript, most of it REST resources the bot never calls; from node_modules
+ *   only what is used is read, and only when Twilio is configured (src/adapters/twilio);
+ * - the drivers of knex's other dialects: not installed, never required, not to be resolved.
  */
-export const EXTERNAL = [
+const EXTERNAL = [
   'better-sqlite3',
   'mysql2',
   'twilio',
-  // knex dialects the bot does not use
   'pg',
   'pg-native',
   'pg-query-stream',
