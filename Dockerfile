@@ -1,4 +1,4 @@
-# secops-bot, compiled, production dependencies only. Build and run:
+# secops-bot, bundled (npm run build), production dependencies only. Build and run:
 #   docker build -t secops-bot .
 #   docker run -d --name secops-bot --restart unless-stopped --env-file .env \
 #     -e POLICY_FILE=/app/policy.yaml -v "$PWD/policy.yaml:/app/policy.yaml:ro" \
@@ -15,6 +15,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 FROM deps AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json main.ts ./
+COPY scripts ./scripts
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
@@ -22,6 +23,7 @@ RUN npm run build
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# The bundle reads only better-sqlite3, mysql2 and twilio from here; the rest of it is in dist/.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

@@ -11,6 +11,7 @@ import { type RetryOptions, WebClient } from '@slack/web-api';
 import type { Logger } from 'winston';
 import { NanitorMetrics } from './src/adapters/nanitor/nanitor-metrics.js';
 import { TheHiveTicketing } from './src/adapters/thehive/thehive-client.js';
+import { DeferredPhone } from './src/adapters/twilio/deferred-phone.js';
 import { ConfigError } from './src/config/config-error.js';
 import { type Config, loadConfig, loadDotEnv, secretsOf } from './src/config/env.js';
 import { type ConfirmFeatureOptions, createConfirmFeature } from './src/confirm/feature.js';
@@ -122,14 +123,18 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     socketRetryConfig: options.socketRetry,
   });
   const { app } = slack;
-  const phone = config.twilio
+  const twilio = config.twilio;
+  const phone = twilio
     ? measurePhone(
-        new (await import('./src/adapters/twilio/twilio-phone.js')).TwilioPhone({
-          ...config.twilio,
-          statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
-          gatherUrl: `${config.publicUrl}${TWILIO_GATHER_PATH}`,
-          logger,
-        }),
+        new DeferredPhone(
+          async () =>
+            new (await import('./src/adapters/twilio/twilio-phone.js')).TwilioPhone({
+              ...twilio,
+              statusCallbackUrl: `${config.publicUrl}${TWILIO_STATUS_PATH}`,
+              gatherUrl: `${config.publicUrl}${TWILIO_GATHER_PATH}`,
+              logger,
+            }),
+        ),
       )
     : null;
   // The outbox retries and paces itself and must see every 429, so its client never retries.
@@ -169,7 +174,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   };
 
   // Adapters: each is null when its integration is not configured. The Duo and Twilio SDKs
-  // are loaded only when configured: together they cost about 50 MB and 300 ms at start.
+  // are loaded only when configured: together they cost about 50 MB and 300 ms at start
+  // (Twilio's once the bot is up, see DeferredPhone).
   const duo = config.duo;
   const secondFactor = duo
     ? measureSecondFactor(
@@ -289,6 +295,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     leader: lease.isHeld(),
     features: features.map((f) => f.name),
   });
+  phone?.warm((err) => logger.error('twilio: the SDK could not be loaded; SMS and calls fail', { err }));
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

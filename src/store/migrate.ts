@@ -4,15 +4,25 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 
-/** `migrations/` next to `src/`: the repository root from source, `dist/` in the compiled build. */
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/**
+ * From source this file is src/store/migrate.ts and the migrations sit at the repository root;
+ * in the build (scripts/build.ts) it is bundled into a file at the top of dist/, next to
+ * dist/migrations/.
+ */
+export const MIGRATIONS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  ...(FROM_SOURCE ? ['..', '..'] : []),
+  'migrations',
+);
 
 /**
  * Migrations are loaded in the language this module runs in: `.ts` through tsx from source,
- * `.js` in the compiled build. Names are stored without the extension, so a database migrated
- * from source is up to date for the compiled build of the same code and the other way round.
+ * `.js` in the build. Names are stored without the extension, so a database migrated
+ * from source is up to date for the build of the same code and the other way round.
  */
-const EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+const EXTENSION = FROM_SOURCE ? 'ts' : 'js';
 const MIGRATION_FILE = new RegExp(`^\\d+_[\\w-]+\\.${EXTENSION}$`);
 
 /** The schema cannot be brought up to date: the bot must not start on it. */
