@@ -59,7 +59,8 @@ export async function run(): Promise<void> {
     // Tiers far in the future: the figures are the poll's, not tier firing's.
     writeFileSync(
       policyFile,
-      'sla:\n  severities:\n    2: { tiers: [ { after: 4h, notify: [slack, sms] } ] }\noncall:\n  primary: ["+15550000001"]\n',
+      // The same tier for every severity: no start-up warnings about the ladder in the output.
+      `sla:\n  severities:\n${[1, 2, 3, 4].map((n) => `    ${n}: { tiers: [ { after: 4h, notify: [slack, sms] } ] }\n`).join('')}oncall:\n  primary: ["+15550000001"]\n`,
     );
     const variants = [
       { name: 'tsx (npm start)', args: ['--import', 'tsx', 'main.ts'], cwd: ROOT },
