@@ -88,6 +88,13 @@ export const duoErrors = new Counter({
   registers: [registry],
 });
 
+export const outboxGivenUp = new Counter({
+  name: 'secops_outbox_given_up_total',
+  help: 'Outbox messages given up after their last attempt, by kind (slack_post, slack_update, sms, call)',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
 /** What the state gauges read at scrape time; one set per running bot (tests run several in a process). */
 export interface MetricSources {
   /** confirmations not yet final */

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'winston';
 import type { Clock } from '../core/ports.js';
+import { outboxGivenUp } from '../metrics/metrics.js';
 import { appendAudit } from '../store/audit.js';
 import type { StormFolder } from './folding.js';
 import type { LaneHead, OutboxRepository } from './repository.js';
@@ -374,6 +375,7 @@ export class OutboxSender {
       return;
     }
     log.error('outbox: gave up on a message', { error: failure.error, attempts: row.attempts, kind: row.kind });
+    outboxGivenUp.inc({ kind: row.kind });
     const [refType, refId] = splitRef(row.ref);
     const handlers = refType ? this.d.handlers.get(refType) : undefined;
     await this.d.repo.finish(row, this.d.replicaId, 'failed', failure.error, async (trx) => {

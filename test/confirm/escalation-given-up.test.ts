@@ -5,8 +5,10 @@
  * back-off shortened so the 12 tries take well under a second.
  */
 import assert from 'node:assert/strict';
+import { registry } from '../../src/metrics/metrics.js';
 import { listAudit } from '../../src/store/audit.js';
 import { storeKinds } from '../helpers/stores.js';
+import { sample } from '../metrics/prom-text.js';
 import { capturingLogger } from '../sla/log-capture.js';
 import { eventually } from '../sla/sla-helpers.js';
 import { escalationsFor, getAlert, raise, useRig, waitForQuestion, waitForStatus } from './helpers.js';
@@ -35,6 +37,9 @@ for (const kind of storeKinds()) {
       const { h } = rig;
       const id = await raise(h, 'U0ALICE');
       const question = await waitForQuestion(h, 'U0ALICE', id);
+      const gaveUp = async () =>
+        sample(await registry.metrics(), 'secops_outbox_given_up_total', { kind: 'slack_post' });
+      const gaveUpBefore = await gaveUp();
       // The escalation is the only chat.postMessage while it is tried: its "told you" DM waits for it,
       // and taking the question's buttons away is a chat.update.
       h.sim.failNext('chat.postMessage', ATTEMPTS, { status: 500 });
@@ -96,6 +101,11 @@ for (const kind of storeKinds()) {
       const errors = log.entries.filter((e) => e.level === 'error' && e.message === 'outbox: gave up on a message');
       assert.equal(errors.length, 1);
       assert.match(errors[0]!.json, new RegExp(`"attempts":${ATTEMPTS}\\b`));
+      assert.equal(
+        (await gaveUp()) - gaveUpBefore,
+        1,
+        'secops_outbox_given_up_total{kind="slack_post"} counted it once',
+      );
     });
   });
 }
