@@ -1,7 +1,7 @@
 /**
  * One timer at the earliest deadline, shared by the SLA monitor and the confirmation
  * time-outs. Node's setTimeout cannot wait longer than ~24.8 days, so a farther deadline
- * wakes up early and simply finds nothing due.
+ * is waited for in several steps.
  *
  * When a firing makes no progress (the next arming asks for a deadline no later than the one
  * that just fired: the pass failed, or the row could not be moved), the timer backs off,
@@ -48,19 +48,27 @@ export class DeadlineTimer {
     this.armedFor = at;
     const backoff = this.stalls === 0 ? 0 : Math.min(this.maxBackoffMs, this.firstBackoffMs * 2 ** (this.stalls - 1));
     const delay = Math.min(MAX_TIMEOUT_MS, Math.max(backoff, at - this.now()));
+    this.wake(at, delay);
+  }
+
+  /** How many firings in a row made no progress (0 when the last one did). */
+  stalledFirings(): number {
+    return this.stalls;
+  }
+
+  private wake(at: number, delay: number): void {
     this.timer = setTimeout(() => {
       this.timer = null;
+      // Node runs a timer up to a millisecond before the clock reads its time; a firing then
+      // finds nothing due yet, re-arms for the same deadline and would back off as a stall.
+      const early = at - this.now();
+      if (early > 0) return this.wake(at, Math.min(MAX_TIMEOUT_MS, early));
       this.armedFor = null;
       this.lastFired = at;
       this.onDue();
     }, delay);
     // Deadlines never keep the process alive on their own; stop() cancels them anyway.
     this.timer.unref();
-  }
-
-  /** How many firings in a row made no progress (0 when the last one did). */
-  stalledFirings(): number {
-    return this.stalls;
   }
 
   cancel(): void {

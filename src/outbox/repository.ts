@@ -144,13 +144,17 @@ export class OutboxRepository {
    * rows whose sender's claim expired (it died between claim and mark).
    */
   async laneHeads(now: number, limit: number): Promise<LaneHead[]> {
-    const rows: Row[] = await this.db('outbox')
-      .where((q) => due(q, now))
-      .groupBy('lane', 'kind')
-      .select('lane', 'kind')
-      .min({ id: 'id' })
-      .orderBy('id', 'asc')
-      .limit(limit);
+    // Pending rows, from the index outbox_lane_heads alone; a dead sender's expired claims (no
+    // more than it had in flight) in a query of their own, so the OR of the two does not make
+    // the database read every pending row from the table.
+    const heads = (q: Knex.QueryBuilder) =>
+      q.groupBy('lane', 'kind').select('lane', 'kind').min({ id: 'id' }).orderBy('id', 'asc').limit(limit);
+    const pending: Row[] = await heads(
+      this.db('outbox').where({ status: 'pending' }).andWhere('next_attempt_at', '<=', now),
+    );
+    const expired: Row[] = await heads(
+      this.db('outbox').where({ status: 'sending' }).andWhere('claim_expires_at', '<', now),
+    );
     // Urgent rows are few: a second query (index outbox_priority_due) finds them without
     // touching the routine backlog, instead of making the grouping above rank every due row.
     const urgent: Row[] = await this.db('outbox')
@@ -163,15 +167,15 @@ export class OutboxRepository {
         { column: 'id', order: 'asc' },
       ])
       .limit(limit);
-    const heads = new Map<string, LaneHead>();
-    for (const r of rows) heads.set(`${r.kind}|${r.lane}`, toHead(r, 0));
-    for (const r of urgent) {
-      const head = toHead(r, Number(r.priority));
-      const known = heads.get(`${head.kind}|${head.lane}`);
+    const byLane = new Map<string, LaneHead>();
+    const keep = (head: LaneHead) => {
+      const known = byLane.get(`${head.kind}|${head.lane}`);
       if (!known || head.priority > known.priority || (head.priority === known.priority && head.id < known.id))
-        heads.set(`${head.kind}|${head.lane}`, head);
-    }
-    return [...heads.values()].sort((a, b) => b.priority - a.priority || a.id - b.id).slice(0, limit);
+        byLane.set(`${head.kind}|${head.lane}`, head);
+    };
+    for (const r of [...pending, ...expired]) keep(toHead(r, 0));
+    for (const r of urgent) keep(toHead(r, Number(r.priority)));
+    return [...byLane.values()].sort((a, b) => b.priority - a.priority || a.id - b.id).slice(0, limit);
   }
 
   /**

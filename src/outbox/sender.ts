@@ -77,6 +77,11 @@ export const DEFAULT_TUNING: SenderTuning = {
 };
 
 const HEADS_PER_TICK = 500;
+/**
+ * The gap after a pass is this many times its duration, so looking for work takes at most about
+ * a quarter of the sender's time, however long the backlog (a 4 ms pass: the next one 12 ms on).
+ */
+const PASS_GAP_FACTOR = 3;
 /** While Slack cannot be reached at all, each lane probes this many back-off steps apart. */
 const UNREACHABLE_BACKOFF = 5;
 const RESENT_NOTE = 're-sent after a restart: an earlier copy may have arrived';
@@ -103,6 +108,10 @@ export class OutboxSender {
   private readonly lanes = new Map<string, LaneState>();
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  /** when the planned look runs (Date.now() ms) */
+  private timerAt = 0;
+  /** no look before this: passes are spaced by a multiple of the last one's duration */
+  private notBefore = 0;
   private ticking = false;
   private again = false;
   private stopped = true;
@@ -127,11 +136,18 @@ export class OutboxSender {
     return this.inFlight.size;
   }
 
-  /** Look now (a local writer just committed a row, or a lane came free). */
+  /**
+   * Look in `delayMs` (a local writer just committed a row, or a lane came free); a look planned
+   * earlier stands. Under a burst of commits the looks are spaced (PASS_GAP_FACTOR) instead of
+   * one full pass per row: each pass reads every lane's head, which costs more as the backlog grows.
+   */
   nudge(delayMs = 0): void {
     if (this.stopped) return;
+    const at = Math.max(Date.now() + delayMs, this.notBefore);
+    if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timerAt = at;
+    this.timer = setTimeout(() => void this.tick(), at - Date.now());
     this.timer.unref();
   }
 
@@ -143,20 +159,22 @@ export class OutboxSender {
       return;
     }
     this.ticking = true;
+    this.again = false;
     let next = this.d.tuning.pollMs;
+    const started = Date.now();
     try {
-      do {
-        this.again = false;
-        const soonest = await this.pass();
-        if (soonest !== null) next = Math.min(next, Math.max(0, soonest - Date.now()));
-      } while (this.again && !this.stopped);
+      const soonest = await this.pass();
+      if (soonest !== null) next = Math.min(next, Math.max(0, soonest - Date.now()));
     } catch (err) {
       this.d.logger.error('outbox: pass failed; retrying', { component: 'outbox', err });
       next = Math.max(next, 1000);
     } finally {
       this.ticking = false;
+      this.notBefore = Date.now() + (Date.now() - started) * PASS_GAP_FACTOR;
     }
-    if (!this.stopped && this.timer === null) this.nudge(next);
+    // Something asked for a look during the pass: another one, after the gap.
+    if (this.again) next = 0;
+    if (!this.stopped) this.nudge(next);
   }
 
   /** One look at every lane; returns when the earliest paced lane comes free, if any. */

@@ -42,6 +42,9 @@ export class SlaMonitor {
   private readonly timer: DeadlineTimer;
   private readonly firer: TierFirer;
   private pollTimer: NodeJS.Timeout | null = null;
+  /** re-reads of the earliest deadline begun, and the latest one that armed the timer */
+  private rearmsStarted = 0;
+  private rearmsApplied = 0;
   private running = false;
   /** Due alerts that passes could not move on, by id: at which tier, and how many passes in a row. */
   private readonly stuck = new Map<string, { firedTier: number; passes: number }>();
@@ -181,7 +184,13 @@ export class SlaMonitor {
   /** Re-reads the earliest deadline; call after anything that may have moved one. */
   async rearm(): Promise<void> {
     if (!this.running || !this.d.lease.isHeld()) return;
-    this.timer.arm(await this.d.repo.alerts.earliestDue());
+    const mine = ++this.rearmsStarted;
+    const at = await this.d.repo.alerts.earliestDue();
+    // A read that began before another one armed the timer may predate a fire: arming from it
+    // would bring back a deadline already dealt with, which the timer takes for a stall.
+    if (mine < this.rearmsApplied) return;
+    this.rearmsApplied = mine;
+    this.timer.arm(at);
   }
 
   /**

@@ -36,4 +36,31 @@ describe('deadline timer back-off', () => {
       mock.timers.reset();
     }
   });
+
+  it('a timer Node runs a millisecond before its deadline waits that millisecond instead of backing off for a second', () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 2_000_000 });
+    try {
+      // The clock the timer reads lags the timer queue by 1 ms while `lag` is set, as Date.now()
+      // can when libuv rounds a timer's due time.
+      let lag = 0;
+      const now = () => Date.now() - lag;
+      const fired: number[] = [];
+      const deadline = 2_000_100;
+      const timer: DeadlineTimer = new DeadlineTimer(now, () => {
+        // A pass fires what is due by the clock; nothing due yet, it re-arms for the same deadline.
+        if (now() >= deadline) fired.push(now());
+        else timer.arm(deadline);
+      });
+      timer.arm(deadline);
+      lag = 1;
+      mock.timers.tick(100);
+      lag = 0;
+      mock.timers.tick(1);
+      mock.timers.tick(1);
+      assert.deepEqual(fired, [deadline + 1]);
+      timer.cancel();
+    } finally {
+      mock.timers.reset();
+    }
+  });
 });

@@ -88,6 +88,20 @@ for (const kind of storeKinds()) {
       assert.equal(head?.priority, 1);
     });
 
+    it("a routine row whose sender died is its lane's head by age among the pending ones; a live claim is not", async () => {
+      const died = await put('C6', {}, NOW - 30_000);
+      await put('C6');
+      assert.ok(await repo.claim(died, 'dead', NOW - 20_000, 10_000));
+      assert.equal((await headOf('C6'))?.id, died.id);
+      const older = await put('C7');
+      const later = await put('C7', {}, NOW - 30_000);
+      assert.ok(await repo.claim(later, 'dead', NOW - 20_000, 10_000));
+      assert.equal((await headOf('C7'))?.id, older.id);
+      const live = await put('C8');
+      assert.ok(await repo.claim(live, 'alive', NOW, 10_000));
+      assert.equal(await headOf('C8'), undefined);
+    });
+
     it('the sender sends urgent rows first, and an urgent reply still waits for its parent', async () => {
       const sent: string[] = [];
       const transport: Transport = {
