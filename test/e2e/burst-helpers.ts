@@ -42,6 +42,8 @@ export class BotProcess {
     readonly port: number,
     private readonly options: Record<string, unknown>,
     private readonly extraEnv: Record<string, string> = {},
+    /** node's arguments; by default the bot from source, with `options` */
+    private readonly nodeArgs: string[] = ['--import', 'tsx', 'test/helpers/bot-process.ts'],
   ) {}
 
   get url(): string {
@@ -58,7 +60,7 @@ export class BotProcess {
       TEST_BOT_OPTIONS: JSON.stringify({ host: '127.0.0.1', leaseTtlMs: 3000, ...this.options }),
       ...this.extraEnv,
     };
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/bot-process.ts'], {
+    this.child = spawn(process.execPath, this.nodeArgs, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
