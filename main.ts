@@ -74,7 +74,7 @@ export interface BotOptions {
   /** overrides LEASE_TTL_SECONDS (tests: shorter) */
   leaseTtlMs?: number;
   /** confirmation tuning (tests shorten the periodic sweep and retry waits) */
-  confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'lookupRetry' | 'pushTuning'>;
+  confirm?: Pick<ConfirmFeatureOptions, 'sweepIntervalMs' | 'lookupRetry' | 'pushTuning' | 'maxProcessing'>;
   /** bound on one Duo auth_status long poll (tests: short) */
   duoStatusTimeoutMs?: number;
   /** how long start-up waits for Slack before going on without it (default 10 s) */

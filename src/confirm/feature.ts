@@ -47,6 +47,8 @@ export interface ConfirmFeatureOptions {
   sweepIntervalMs?: number;
   /** retries of a failed Slack look-up (default: waits of 250 ms, 1 s, 4 s) */
   lookupRetry?: RetryPolicy;
+  /** new alerts processed at once (Slack look-ups, the question); past it intake answers 429 (default 200) */
+  maxProcessing?: number;
 }
 
 const STOP_WAIT_MS = 2000;
@@ -55,6 +57,7 @@ const BACKLOG_CHECK_MS = 1000;
 /** How long the `test` DM waits for its question to be delivered before answering. */
 const TEST_DM_WAIT_MS = 5000;
 const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
+const DEFAULT_MAX_PROCESSING = 200;
 const DEFAULT_LOOKUP_RETRY: RetryPolicy = { retries: 3, minDelayMs: 250, factor: 4 };
 
 export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOptions): ConfirmFeature {
@@ -152,16 +155,32 @@ export function createConfirmFeature(deps: FeatureDeps, opts: ConfirmFeatureOpti
     }
   };
 
+  /**
+   * New alerts whose processing (Slack look-ups, the question) is under way. The outbox bounds
+   * what waits to be sent, but not this: a Slack slow to answer look-ups (429s honoured for
+   * seconds) would pile alerts up in memory, so past a bound intake pushes back as well.
+   */
+  let processing = 0;
+  const maxProcessing = opts.maxProcessing ?? DEFAULT_MAX_PROCESSING;
+
   /** The outbox depth, read at most once a second: cheap under a burst of intake. */
   let depth = { value: 0, at: 0 };
   const backlogFull = async () => {
+    if (processing >= maxProcessing) return true;
     if (Date.now() - depth.at > BACKLOG_CHECK_MS) depth = { value: await deps.outbox.depth(), at: Date.now() };
     return depth.value >= deps.config.policy.delivery.maxBacklog;
   };
 
   const intake = async (input: IntakeInput): Promise<IntakeResult> => {
     const { alert, created } = await repo.create(input, deps.clock.now().getTime());
-    if (created) runInBackground('processing a new alert', () => processAlert(ctx, alert));
+    if (created) {
+      processing += 1;
+      runInBackground('processing a new alert', () =>
+        processAlert(ctx, alert).finally(() => {
+          processing -= 1;
+        }),
+      );
+    }
     return { id: alert.id, status: alert.status, created };
   };
 

@@ -139,6 +139,24 @@ describe('confirm REST API under pressure (issue 9, 12, 16)', () => {
     }
   });
 
+  it('while the alerts being processed at once reach their bound (Slack slow to answer look-ups): 429; accepted once they finish', async () => {
+    const h = await startHarness({ env: { API_TOKEN }, botOptions: { confirm: { maxProcessing: 2 } } });
+    try {
+      // Each alert's user look-up is answered 429 once: its processing waits the Retry-After.
+      h.sim.failNext('users.info', 2, { status: 429, retryAfter: 1 });
+      const first = await postAlert(h, { ...body('slow-1'), user: 'U0ALICE' });
+      const second = await postAlert(h, { ...body('slow-2'), user: 'U0BOB' });
+      assert.deepEqual([first.status, second.status], [201, 201]);
+      const refused = await postAlert(h, body('slow-3'));
+      assert.equal(refused.status, 429, 'two alerts in processing, none more');
+      await waitForStatus(h, Number(first.json.id), 'asked');
+      await waitForStatus(h, Number(second.json.id), 'asked');
+      assert.equal((await postAlert(h, body('slow-3'))).status, 201, 'the same dedupe_key, retried');
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('the database down during POST /api/alerts: 503 with Retry-After, not 500', async () => {
     const h = await startHarness({ env: { API_TOKEN } });
     try {
