@@ -4,7 +4,7 @@
  * migrations cannot be found exits 1 with one clear line and never answers /healthz.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
   copyFileSync,
@@ -101,21 +101,10 @@ describe('the compiled build', () => {
       DUO_AUTH_API_SKEY: DUO_AUTH_API.skey,
       LOG_LEVEL: 'info',
     };
-    const child = spawn(process.execPath, [...NODE_ARGS, main], { cwd: dir, env: { PATH: process.env.PATH, ...env } });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
+    const bot = startBundle(main, dir, env);
     try {
-      await eventually(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${out}`);
-          return ready(port);
-        },
-        30_000,
-        '/healthz ok',
-      );
-      await eventually(() => /secops-bot started/.test(out), 10_000, 'the started line');
+      await untilReady(bot, port);
+      await eventually(() => /secops-bot started/.test(bot.output()), 10_000, 'the started line');
       await eventually(
         async () => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { duo?: string }).duo === 'ok',
         10_000,
@@ -130,13 +119,12 @@ describe('the compiled build', () => {
         assert.deepEqual(applied, SOURCE_MIGRATIONS, 'the same names as from source, so either can follow the other');
         await eventually(async () => (await db('sla_alerts').where({ alert_id: id }).first()) !== undefined, 10_000);
         // Loaded from node_modules right after start-up (DeferredPhone), which says so if it cannot.
-        assert.doesNotMatch(out, /twilio: the SDK could not be loaded/);
+        assert.doesNotMatch(bot.output(), /twilio: the SDK could not be loaded/);
       } finally {
         await db.destroy();
       }
     } finally {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
+      await stopBundle(bot);
       await store.drop();
     }
   });
@@ -156,26 +144,11 @@ describe('the compiled build', () => {
     const store = await freshSqlite();
     const port = await freePort();
     const env = { ...baseEnv(sim, store), PORT: String(port), LOG_LEVEL: 'error' };
-    const child = spawn(process.execPath, [...NODE_ARGS, bareMain], {
-      cwd: bare,
-      env: { PATH: process.env.PATH, ...env },
-    });
-    let out = '';
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
+    const bot = startBundle(bareMain, bare, env);
     try {
-      await eventually(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${out}`);
-          return ready(port);
-        },
-        30_000,
-        '/healthz ok',
-      );
+      await untilReady(bot, port);
     } finally {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
+      await stopBundle(bot);
       await store.drop();
       rmSync(bare, { recursive: true, force: true });
     }
@@ -189,17 +162,7 @@ describe('the compiled build', () => {
     const store = await freshSqlite();
     const port = await freePort();
     const env = { ...baseEnv(sim, store), PORT: String(port), LOG_LEVEL: 'info' };
-    const child = spawn(process.execPath, [...NODE_ARGS, brokenMain], {
-      cwd: broken,
-      env: { PATH: process.env.PATH, ...env },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
+    const bot = startBundle(brokenMain, broken, env);
     let healthy = false;
     const probe = setInterval(() => {
       fetch(`http://127.0.0.1:${port}/healthz`).then(
@@ -210,10 +173,10 @@ describe('the compiled build', () => {
       );
     }, 20);
     try {
-      const [code] = await once(child, 'exit');
+      const [code] = await once(bot.child, 'exit');
       assert.equal(code, 1);
-      const lines = out.trim().split('\n');
-      assert.equal(lines.length, 1, out);
+      const lines = bot.output().trim().split('\n');
+      assert.equal(lines.length, 1, bot.output());
       assert.match(lines[0]!, /start-up failed: database schema: migrations directory .* cannot be read/);
       assert.equal(healthy, false, 'no /healthz answer while starting without a schema');
     } finally {
@@ -223,6 +186,40 @@ describe('the compiled build', () => {
     }
   });
 });
+
+interface BundleProcess {
+  child: ChildProcess;
+  /** everything it wrote, stdout and stderr */
+  output(): string;
+}
+
+/** `node dist/main.js` of an installed copy, with only PATH and `env` in its environment. */
+function startBundle(entry: string, cwd: string, env: Record<string, string>): BundleProcess {
+  const child = spawn(process.execPath, [...NODE_ARGS, entry], { cwd, env: { PATH: process.env.PATH, ...env } });
+  let out = '';
+  const keep = (d: unknown) => {
+    out += String(d);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return { child, output: () => out };
+}
+
+async function untilReady(bot: BundleProcess, port: number): Promise<void> {
+  await eventually(
+    async () => {
+      if (bot.child.exitCode !== null) throw new Error(`exited ${bot.child.exitCode}: ${bot.output()}`);
+      return ready(port);
+    },
+    30_000,
+    '/healthz ok',
+  );
+}
+
+async function stopBundle(bot: BundleProcess): Promise<void> {
+  bot.child.kill('SIGTERM');
+  if (bot.child.exitCode === null) await once(bot.child, 'exit');
+}
 
 /** Started, not just listening: /healthz answers 200 as soon as the database does, "ok" once Slack is up too. */
 async function ready(port: number): Promise<boolean> {

@@ -39,6 +39,28 @@ oncall:
 ${extra}`;
 }
 
+/**
+ * Severity 3 alone: a Slack notice and a call at 1 s, then the seniors' escalation after
+ * `escalateAfter`; the other severities off. `oncall` is the policy's `oncall:` block, indented.
+ */
+export function callThenEscalatePolicy(escalateAfter: string, oncall: string): string {
+  return `
+sla:
+  max_age: 1h
+  ack_timeout: 30m
+  severities:
+    1: { enabled: false, tiers: [] }
+    2: { enabled: false, tiers: [] }
+    3:
+      tiers:
+        - { after: 1s, notify: [slack, call] }
+        - { after: ${escalateAfter}, notify: [slack, escalate] }
+    4: { enabled: false, tiers: [] }
+  high_risk: { words: [], severities: [], notify: [slack] }
+oncall:
+${oncall}`;
+}
+
 export interface OnCallRig {
   sims: SlaSims;
   h: Harness;

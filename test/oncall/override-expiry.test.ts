@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, startHarness } from '../helpers/bot-harness.js';
 import { eventually, freePort, noticeOf, type SlaSims, slaEnv, startSims, writePolicy } from '../sla/sla-helpers.js';
-import { SENIOR_CAROL } from './oncall-helpers.js';
+import { callThenEscalatePolicy, SENIOR_CAROL } from './oncall-helpers.js';
 
 /**
  * Issue 10, rotations: "an override changes it and expires", end to end through `/oncall
@@ -11,21 +11,9 @@ import { SENIOR_CAROL } from './oncall-helpers.js';
  */
 const ALICE = '+15550000101';
 const today = new Date().toISOString().slice(0, 10);
-const policy = `
-sla:
-  max_age: 1h
-  ack_timeout: 30m
-  severities:
-    1: { enabled: false, tiers: [] }
-    2: { enabled: false, tiers: [] }
-    3:
-      tiers:
-        - { after: 1s, notify: [slack, call] }
-        - { after: 30m, notify: [slack, escalate] }
-    4: { enabled: false, tiers: [] }
-  high_risk: { words: [], severities: [], notify: [slack] }
-oncall:
-  people:
+const policy = callThenEscalatePolicy(
+  '30m',
+  `  people:
     alice: { slack: U0ALICE, phone: "${ALICE}" }
     carol: { slack: U0CAROL, phone: "${SENIOR_CAROL}" }
   rotation:
@@ -34,7 +22,8 @@ oncall:
     handoff: "${today}T00:00"
     tz: UTC
   seniors: [carol]
-`;
+`,
+);
 
 describe('/oncall override sends pages to the override person until it expires, then to the rotation', () => {
   let sims: SlaSims;

@@ -2,32 +2,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CallOutcome } from '../../src/sandbox/twilio/twilio-simulator.js';
 import { eventually, noticeOf, PRIMARY } from '../sla/sla-helpers.js';
-import { type OnCallRig, SENIOR_CAROL, SENIOR_NUMBER, startOnCallRig } from './oncall-helpers.js';
+import {
+  callThenEscalatePolicy,
+  type OnCallRig,
+  SENIOR_CAROL,
+  SENIOR_NUMBER,
+  startOnCallRig,
+} from './oncall-helpers.js';
 
 /**
  * Issue 10, voice: a page call nobody answers (or that is busy) is recorded and shown in the
  * notice's thread, and the next tier still goes on as planned. Severity 3 here: a call at 1 s,
  * the seniors' escalation call at 6 s; the simulator ends every call with the outcome set.
  */
-const policy = `
-sla:
-  max_age: 1h
-  ack_timeout: 30m
-  severities:
-    1: { enabled: false, tiers: [] }
-    2: { enabled: false, tiers: [] }
-    3:
-      tiers:
-        - { after: 1s, notify: [slack, call] }
-        - { after: 6s, notify: [slack, escalate] }
-    4: { enabled: false, tiers: [] }
-  high_risk: { words: [], severities: [], notify: [slack] }
-oncall:
-  people:
+const policy = callThenEscalatePolicy(
+  '6s',
+  `  people:
     carol: { slack: U0CAROL, phone: "${SENIOR_CAROL}" }
   primary: ["${PRIMARY}"]
   seniors: [carol, "${SENIOR_NUMBER}"]
-`;
+`,
+);
 
 const spokenId = (id: string) => id.replace('~', '').split('').join(' ');
 
